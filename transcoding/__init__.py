@@ -1,0 +1,1 @@
+"""Standalone ffmpeg HLS library: probe, plan a ladder, encode in one decode, validate."""

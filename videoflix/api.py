@@ -1,0 +1,70 @@
+"""The one NinjaAPI: every app contributes its router; errors take the contract's shape.
+
+Every error body is `{"detail": "<sentence>"}`; field validation adds
+`"errors": {"field": ["message", ...]}` and answers 400, never 422 or 500.
+"""
+
+import logging
+
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import HttpError, ValidationError
+
+from accounts.api import router as accounts_router
+from catalog.api import router as catalog_router
+from streaming.api import router as streaming_router
+
+logger = logging.getLogger(__name__)
+
+api = NinjaAPI(
+    title="Videoflix API",
+    version="1.0.0",
+    description="Registration, JWT-cookie login, the video catalog and protected HLS streaming.",
+    urls_namespace="api",
+)
+
+
+def _field_name(location: tuple | list) -> str:
+    """The last named part of a pydantic location: ("body", "payload", "email") -> "email"."""
+    names = [str(part) for part in location if not isinstance(part, int)]
+    ignored = {"body", "payload", "query", "path", "form", "cookie", "header", "data"}
+    meaningful = [name for name in names if name not in ignored]
+    return meaningful[-1] if meaningful else "non_field_errors"
+
+
+def field_errors_from_validation(errors: list[dict]) -> dict[str, list[str]]:
+    by_field: dict[str, list[str]] = {}
+    for error in errors:
+        message = str(error.get("msg", "Invalid value.")).removeprefix("Value error, ")
+        by_field.setdefault(_field_name(error.get("loc", ())), []).append(message)
+    return by_field
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    return api.create_response(
+        request,
+        {"detail": "Invalid input.", "errors": field_errors_from_validation(exc.errors)},
+        status=400,
+    )
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return api.create_response(request, {"detail": exc.message}, status=exc.status_code)
+
+
+@api.exception_handler(Http404)
+def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return api.create_response(request, {"detail": "Not found."}, status=404)
+
+
+@api.exception_handler(Exception)
+def on_unexpected_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+    logger.exception("Unhandled error on %s %s", request.method, request.path)
+    return api.create_response(request, {"detail": "Internal server error."}, status=500)
+
+
+api.add_router("", accounts_router)
+api.add_router("", catalog_router)
+api.add_router("", streaming_router)
