@@ -25,3 +25,46 @@ def _huey_immediate():
     HUEY.immediate = True
     yield HUEY
     HUEY.immediate = previous
+
+
+@pytest.fixture
+def make_user(db):
+    """Create a user; active by default so it can be logged in."""
+    from accounts.models import User
+
+    def make(email="viewer@example.com", password="correct-horse-battery", **extra):
+        extra.setdefault("is_active", True)
+        return User.objects.create_user(email=email, password=password, **extra)
+
+    return make
+
+
+@pytest.fixture
+def user(make_user):
+    return make_user()
+
+
+@pytest.fixture
+def staff_user(make_user):
+    return make_user(email="staff@example.com", is_staff=True)
+
+
+def _client_with_access_cookie(user):
+    from django.conf import settings
+    from django.test import Client
+    from ninja_jwt.tokens import AccessToken
+
+    client = Client()
+    client.cookies[settings.AUTH_COOKIE_ACCESS] = str(AccessToken.for_user(user))
+    return client
+
+
+@pytest.fixture
+def auth_client(user):
+    """A test client carrying a valid access-token cookie for `user`."""
+    return _client_with_access_cookie(user)
+
+
+@pytest.fixture
+def staff_client(staff_user):
+    return _client_with_access_cookie(staff_user)

@@ -259,3 +259,4 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"huey": {"level": LOG_LEVEL}},
 }
+STREAM_INFO_CACHE_SECONDS = env_int("STREAM_INFO_CACHE_SECONDS", 30)

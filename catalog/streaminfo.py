@@ -1,0 +1,61 @@
+"""What streaming needs to know about a video, cached briefly so most requests skip the database.
+
+Every write that changes a video's status, publication, renditions or output must call
+`stream_info_invalidate(video_id)` (the catalog services do, after commit).
+"""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+
+from catalog.models import Video, VideoStatus
+
+CACHE_SECONDS = getattr(settings, "STREAM_INFO_CACHE_SECONDS", 30)
+
+
+@dataclass(frozen=True)
+class StreamInfo:
+    video_id: int
+    ready: bool
+    published: bool
+    renditions: tuple[str, ...]
+    thumbnail: str
+    updated_at: float
+
+    @property
+    def streamable(self) -> bool:
+        return self.ready and self.published
+
+
+def _cache_key(video_id: int) -> str:
+    return f"catalog:stream-info:{video_id}"
+
+
+def stream_info(video_id: int) -> StreamInfo | None:
+    """The cached streaming facts of a video, or None when no such video exists."""
+    key = _cache_key(video_id)
+    info = cache.get(key)
+    if info is not None:
+        return info
+    row = (
+        Video.objects.filter(pk=video_id)
+        .values("status", "is_published", "renditions", "thumbnail", "updated_at")
+        .first()
+    )
+    if row is None:
+        return None
+    info = StreamInfo(
+        video_id=video_id,
+        ready=row["status"] == VideoStatus.READY,
+        published=row["is_published"],
+        renditions=tuple(row["renditions"] or ()),
+        thumbnail=row["thumbnail"] or "",
+        updated_at=row["updated_at"].timestamp(),
+    )
+    cache.set(key, info, CACHE_SECONDS)
+    return info
+
+
+def stream_info_invalidate(video_id: int) -> None:
+    cache.delete(_cache_key(video_id))
