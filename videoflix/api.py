@@ -6,8 +6,9 @@ Every error body is `{"detail": "<sentence>"}`; field validation adds
 
 import logging
 
+from django.db import DatabaseError, connection
 from django.http import Http404, HttpRequest, HttpResponse
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Schema
 from ninja.errors import HttpError, ValidationError
 
 from accounts.api import router as accounts_router
@@ -63,6 +64,26 @@ def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 def on_unexpected_error(request: HttpRequest, exc: Exception) -> HttpResponse:
     logger.exception("Unhandled error on %s %s", request.method, request.path)
     return api.create_response(request, {"detail": "Internal server error."}, status=500)
+
+
+class HealthOut(Schema):
+    status: str
+    database: str
+
+
+class ErrorOut(Schema):
+    detail: str
+
+
+@api.get("/health/", response={200: HealthOut, 503: ErrorOut}, tags=["health"])
+def health(request: HttpRequest):
+    """Liveness and database reachability, for container health checks and load balancers."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError:
+        return 503, {"detail": "The database is unreachable."}
+    return 200, {"status": "ok", "database": "ok"}
 
 
 api.add_router("", accounts_router)

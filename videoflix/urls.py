@@ -7,3 +7,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
 ]
+
+handler404 = "videoflix.views.not_found"
+handler500 = "videoflix.views.server_error"
