@@ -8,7 +8,7 @@ import logging
 
 from django.db import DatabaseError, connection
 from django.http import Http404, HttpRequest, HttpResponse
-from ninja import NinjaAPI, Schema
+from ninja import NinjaAPI, Schema, Status
 from ninja.errors import HttpError, ValidationError
 
 from accounts.api import router as accounts_router
@@ -82,8 +82,8 @@ def health(request: HttpRequest):
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
     except DatabaseError:
-        return 503, {"detail": "The database is unreachable."}
-    return 200, {"status": "ok", "database": "ok"}
+        return Status(503, {"detail": "The database is unreachable."})
+    return Status(200, {"status": "ok", "database": "ok"})
 
 
 api.add_router("", accounts_router)
