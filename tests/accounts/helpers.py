@@ -31,11 +31,15 @@ class JsonApi:
             return self.client.get(path, **extra)
 
 
-def link_in_mail(message: mail.EmailMessage) -> str:
+def link_in_text(text: str) -> str:
     """The one front-end link in the plain-text part of a mail."""
-    links = re.findall(r"https?://\S+", message.body)
-    assert len(links) == 1, message.body
+    links = re.findall(r"https?://\S+", text)
+    assert len(links) == 1, text
     return links[0]
+
+
+def link_in_mail(message: mail.EmailMessage) -> str:
+    return link_in_text(message.body)
 
 
 def uid_and_token(link: str) -> tuple[str, str]:

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
-from django.test import RequestFactory
+from django.test import Client, RequestFactory
 from ninja_jwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from ninja_jwt.tokens import AccessToken, RefreshToken
 
@@ -149,3 +149,18 @@ def test_of_two_racing_rotations_of_one_token_exactly_one_wins(make_user):
 
     assert sorted(outcomes) == ["refused", "rotated"]
     assert OutstandingToken.objects.filter(user=user, blacklistedtoken__isnull=True).count() == 1
+
+
+@pytest.mark.parametrize("send_csrf_header", [True, False], ids=["with-X-CSRFToken", "without"])
+def test_refresh_works_for_clients_with_and_without_the_csrf_header(user, send_csrf_header):
+    browser = Client(enforce_csrf_checks=True)
+    login = browser.post(
+        "/api/login/",
+        {"email": user.email, "password": PASSWORD},
+        content_type="application/json",
+    )
+    headers = {"HTTP_X_CSRFTOKEN": login.cookies["csrftoken"].value} if send_csrf_header else {}
+
+    response = browser.post(REFRESH, **headers)
+
+    assert response.status_code == 200

@@ -8,7 +8,8 @@ from huey.contrib.djhuey import HUEY
 
 from accounts.models import User
 from accounts.tasks import send_account_email
-from tests.accounts.helpers import link_in_mail, register_body, uid_and_token
+from tests.accounts.helpers import link_in_mail, link_in_text, register_body, uid_and_token
+from tests.accounts.smtp_sink import SmtpSink, part_text
 
 pytestmark = pytest.mark.django_db
 
@@ -78,12 +79,24 @@ def test_mails_go_out_through_the_console_backend(settings, make_user, capsys):
     assert "/pages/auth/activate.html?uid=" in printed
 
 
+def test_mails_go_out_through_smtp_as_text_and_html(smtp_at, make_user):
+    user = make_user(is_active=False)
+    with SmtpSink() as sink:
+        smtp_at(sink.port)
+
+        send_account_email("activation", user.pk)
+
+    (received,) = sink.messages
+    assert received["To"] == user.email
+    assert received["Subject"] == "Confirm your Videoflix account"
+    link = link_in_text(part_text(received, "text/plain"))
+    assert link.replace("&", "&amp;") in part_text(received, "text/html")
+
+
 def test_a_refused_smtp_connection_is_retried_later_and_the_retry_delivers(
-    api, settings, unused_tcp_port
+    api, settings, smtp_at, unused_tcp_port
 ):
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = "127.0.0.1"
-    settings.EMAIL_PORT = unused_tcp_port
+    smtp_at(unused_tcp_port)
     assert api.post("/api/register/", register_body()).status_code == 201
 
     retries = HUEY.scheduled()
@@ -92,14 +105,12 @@ def test_a_refused_smtp_connection_is_retried_later_and_the_retry_delivers(
     assert retries[0].retries == settings.ACCOUNT_EMAIL_RETRIES - 1
     delay = retries[0].eta - datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
     assert 0 < delay.total_seconds() <= settings.ACCOUNT_EMAIL_RETRY_DELAY_SECONDS
-    assert mail.outbox == []
 
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    far_future = datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=1)
-    for task in HUEY.read_schedule(far_future.replace(tzinfo=None)):
-        HUEY.execute(task, timestamp=task.eta)  # as the worker would, once the delay is over
+    with SmtpSink(port=unused_tcp_port) as sink:  # the mail server is back
+        for task in HUEY.read_schedule(retries[0].eta):
+            HUEY.execute(task, timestamp=task.eta)  # as the worker would, once the delay is over
 
-    assert len(mail.outbox) == 1
-    uid, token = uid_and_token(link_in_mail(mail.outbox[0]))
+    (received,) = sink.messages
+    uid, token = uid_and_token(link_in_text(part_text(received, "text/plain")))
     assert api.get(f"/api/activate/{uid}/{token}/").status_code == 200
     assert User.objects.get().is_active

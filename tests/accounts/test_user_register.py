@@ -139,15 +139,20 @@ def test_a_taken_email_with_a_weak_password_only_hears_about_the_password(api, m
     assert taken.json() == fresh.json()
 
 
-def test_a_failing_mail_server_does_not_fail_the_registration(api, settings, unused_tcp_port):
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = "127.0.0.1"
-    settings.EMAIL_PORT = unused_tcp_port
+def test_a_failing_mail_server_does_not_fail_the_registration(api, smtp_at, unused_tcp_port):
+    smtp_at(unused_tcp_port)
 
     response = api.post(REGISTER, register_body())
 
     assert response.status_code == 201
     assert User.objects.filter(email="new.viewer@example.com", is_active=False).exists()
+
+
+def test_a_stale_cookie_does_not_turn_registration_into_a_401(api, client):
+    client.cookies["access_token"] = "stale.garbage.token"
+    client.cookies["refresh_token"] = "stale.garbage.token"
+
+    assert api.post(REGISTER, register_body()).status_code == 201
 
 
 def test_registration_is_throttled_per_client_ip(api, settings):
