@@ -53,8 +53,14 @@ def _refusals_as_http(status: int = 400) -> Iterator[None]:
         raise HttpError(status, str(error)) from error
 
 
-def _throttled(response: HttpResponse, *attempts: tuple[str, str]) -> Status | None:
-    """The 429 answer (with Retry-After) when any attempt is over its rate, else None."""
+def _throttled(
+    request: HttpRequest, response: HttpResponse, action: str, email: str | None = None
+) -> Status | None:
+    """The 429 answer (with Retry-After) once the client IP, or the email address, has
+    used up its attempts at `action`; None while both may go on."""
+    attempts = [(f"{action}_ip", throttling.client_ip(request))]
+    if email is not None:
+        attempts.append((f"{action}_email", User.objects.normalize_email(email)))
     retry_after = throttling.first_refusal(*attempts)
     if retry_after is None:
         return None
@@ -68,7 +74,7 @@ def _throttled(response: HttpResponse, *attempts: tuple[str, str]) -> Status | N
     summary="Create an inactive account and mail its activation link",
 )
 def register(request: HttpRequest, payload: RegisterIn, response: HttpResponse):
-    if refused := _throttled(response, ("register_ip", throttling.client_ip(request))):
+    if refused := _throttled(request, response, "register"):
         return refused
     with _refusals_as_http():
         user = services.user_register(email=payload.email, password=payload.password)
@@ -92,11 +98,7 @@ def activate(request: HttpRequest, uidb64: str, token: str):
     summary="Log in: sets the access_token, refresh_token and csrftoken cookies",
 )
 def login(request: HttpRequest, payload: LoginIn, response: HttpResponse):
-    if refused := _throttled(
-        response,
-        ("login_ip", throttling.client_ip(request)),
-        ("login_email", User.objects.normalize_email(payload.email)),
-    ):
+    if refused := _throttled(request, response, "login", payload.email):
         return refused
     with _refusals_as_http():
         user, tokens = services.user_login(
@@ -149,11 +151,7 @@ def token_refresh(
     summary="Mail a password reset link (the answer is the same for unknown emails)",
 )
 def password_reset(request: HttpRequest, payload: PasswordResetIn, response: HttpResponse):
-    if refused := _throttled(
-        response,
-        ("password_reset_ip", throttling.client_ip(request)),
-        ("password_reset_email", User.objects.normalize_email(payload.email)),
-    ):
+    if refused := _throttled(request, response, "password_reset", payload.email):
         return refused
     services.password_reset_request(email=payload.email)
     return Status(200, {"detail": "An email has been sent to reset your password."})

@@ -50,11 +50,6 @@ class InvalidRefreshToken(AccountError):
     pass
 
 
-# Said for a taken email so registration does not confirm which addresses have accounts.
-REGISTRATION_REFUSED = "Please check your entries and try again."
-INVALID_CREDENTIALS = "Please check your email and password and try again."
-
-
 @dataclass(frozen=True)
 class TokenPair:
     access: str
@@ -90,7 +85,8 @@ def user_register(*, email: str, password: str) -> User:
         with transaction.atomic():
             user = User.objects.create_user(email=email, password=password, is_active=False)
     except IntegrityError:
-        raise RegistrationRefused(REGISTRATION_REFUSED) from None
+        # One generic sentence: registration must not confirm which addresses have accounts.
+        raise RegistrationRefused("Please check your entries and try again.") from None
     transaction.on_commit(partial(tasks.send_account_email, "activation", user.pk))
     return user
 
@@ -122,7 +118,7 @@ def user_login(
     """
     user = authenticate(request, email=email, password=password)
     if user is None:
-        raise InvalidCredentials(INVALID_CREDENTIALS)
+        raise InvalidCredentials("Please check your email and password and try again.")
     update_last_login(None, user)
     return user, token_pair_issue(user=user)
 

@@ -19,7 +19,7 @@ class ExpiringTokenGenerator(DjangoTokenGenerator):
     signature helper.
     """
 
-    lifetime_setting = "PASSWORD_RESET_TIMEOUT"
+    lifetime_setting: str
 
     @property
     def lifetime_seconds(self) -> int:
@@ -28,7 +28,7 @@ class ExpiringTokenGenerator(DjangoTokenGenerator):
     def check_token(self, user, token) -> bool:
         if not (user and token):
             return False
-        timestamp_b36, separator, _ = str(token).partition("-")
+        timestamp_b36, separator, _ = token.partition("-")
         if not separator:
             return False
         try:

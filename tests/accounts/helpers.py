@@ -2,6 +2,7 @@
 
 import json
 import re
+from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 from django.core import mail
@@ -49,3 +50,16 @@ def uid_and_token(link: str) -> tuple[str, str]:
 
 def register_body(email: str = "new.viewer@example.com", password: str = PASSWORD) -> dict:
     return {"email": email, "password": password, "confirmed_password": password}
+
+
+def expired_jwt(token_class, user) -> str:
+    """A correctly signed token of this class whose lifetime ended a day ago."""
+    token = token_class.for_user(user)
+    token.set_exp(from_time=token.current_time - token.lifetime - timedelta(days=1))
+    return str(token)
+
+
+def forged_jwt(token_class, user) -> str:
+    """A token of this class for the user with a signature we never made."""
+    header, payload, signature = str(token_class.for_user(user)).split(".")
+    return f"{header}.{payload}.{'A' * len(signature)}"

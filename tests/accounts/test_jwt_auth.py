@@ -1,12 +1,13 @@
 """`jwt_auth`, the one authentication class of every private route."""
 
-from datetime import timedelta
+from functools import partial
 
 import pytest
 from django.test import RequestFactory
 from ninja_jwt.tokens import AccessToken, RefreshToken
 
 from accounts.auth import jwt_auth
+from tests.accounts.helpers import expired_jwt, forged_jwt
 
 pytestmark = pytest.mark.django_db
 
@@ -30,20 +31,14 @@ def test_a_bearer_header_authenticates_non_browser_clients(user):
     assert jwt_auth(request_with(authorization=f"Bearer {AccessToken.for_user(user)}")) == user
 
 
-def expired_access(user) -> str:
-    token = AccessToken.for_user(user)
-    token.set_exp(from_time=token.current_time - timedelta(hours=1))
-    return str(token)
-
-
 @pytest.mark.parametrize(
     "make_cookie",
     [
         lambda user: "",
         lambda user: "garbage",
-        expired_access,
+        partial(expired_jwt, AccessToken),
         lambda user: str(RefreshToken.for_user(user)),  # a refresh token opens nothing
-        lambda user: str(AccessToken.for_user(user))[:-3] + "abc",
+        partial(forged_jwt, AccessToken),
     ],
     ids=["empty", "garbage", "expired", "refresh-token", "bad-signature"],
 )

@@ -1,7 +1,7 @@
 """POST /api/token/refresh/ and the `refresh_token_rotate` service behind it."""
 
 import threading
-from datetime import timedelta
+from functools import partial
 
 import pytest
 from django.db import connection
@@ -11,7 +11,7 @@ from ninja_jwt.tokens import AccessToken, RefreshToken
 
 from accounts import services
 from accounts.auth import jwt_auth
-from tests.accounts.helpers import PASSWORD
+from tests.accounts.helpers import PASSWORD, expired_jwt, forged_jwt
 
 pytestmark = pytest.mark.django_db
 
@@ -77,24 +77,12 @@ def test_refresh_without_a_cookie_is_a_400(api):
     assert response.json() == {"detail": "No refresh token cookie was sent."}
 
 
-def forged(user) -> str:
-    token = str(RefreshToken.for_user(user))
-    header, payload, signature = token.split(".")
-    return f"{header}.{payload}.{'A' * len(signature)}"
-
-
-def expired(user) -> str:
-    token = RefreshToken.for_user(user)
-    token.set_exp(from_time=token.current_time - timedelta(days=30))
-    return str(token)
-
-
 @pytest.mark.parametrize(
     "make_cookie",
     [
         lambda user: "garbage",
-        forged,
-        expired,
+        partial(forged_jwt, RefreshToken),
+        partial(expired_jwt, RefreshToken),
         lambda user: str(AccessToken.for_user(user)),  # an access token is no refresh token
     ],
     ids=["garbage", "forged-signature", "expired", "access-token"],
