@@ -5,11 +5,6 @@ import pytest
 from tests.accounts.helpers import JsonApi
 
 
-@pytest.fixture(autouse=True)
-def _quick_argon2(settings):
-    settings.PASSWORD_HASHERS = ["tests.accounts.hashers.QuickArgon2PasswordHasher"]
-
-
 @pytest.fixture
 def api(client, django_capture_on_commit_callbacks):
     return JsonApi(client, django_capture_on_commit_callbacks)
