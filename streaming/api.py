@@ -42,15 +42,36 @@ VIDEO_NOT_FOUND = "Video not found."
 SEGMENT_NOT_FOUND = "Video segment not found."
 THUMBNAIL_NOT_FOUND = "Thumbnail not found."
 
-_ERRORS = {401: ErrorOut, 404: ErrorOut, 412: ErrorOut, 416: ErrorOut}
-_FILE_RESPONSES = {200: None, 206: None, 304: None, **_ERRORS}
-_METHODS = ["GET", "HEAD"]
+_FILE_RESPONSES = {
+    200: None,
+    206: None,
+    304: None,
+    401: ErrorOut,
+    404: ErrorOut,
+    412: ErrorOut,
+    416: ErrorOut,
+}
 
 
-def _binary(content_type: str) -> dict:
-    """OpenAPI: what the 200 and 206 answers carry (Ninja documents JSON bodies only)."""
-    content = {content_type: {"schema": {"type": "string", "format": "binary"}}}
-    return {"responses": {200: {"content": content}, 206: {"content": content}}}
+def _file_route(path: str, url_name: str, content_type: str | None = None, **documentation):
+    """Register a file view for GET (documented when `content_type` is given) and HEAD.
+
+    HEAD stays out of the OpenAPI document so each operation id appears once.
+    """
+    openapi = {"include_in_schema": False}
+    if content_type is not None:
+        binary = {content_type: {"schema": {"type": "string", "format": "binary"}}}
+        extra = {"responses": {200: {"content": binary}, 206: {"content": binary}}}
+        openapi = {"openapi_extra": extra, **documentation}
+
+    def register(view):
+        router.get(path, url_name=url_name, response=_FILE_RESPONSES, **openapi)(view)
+        router.api_operation(
+            ["HEAD"], path, url_name=url_name, response=_FILE_RESPONSES, include_in_schema=False
+        )(view)
+        return view
+
+    return register
 
 
 def _viewable(request: HttpRequest, video_id: int) -> StreamInfo:
@@ -71,12 +92,10 @@ def _hls_file(video_id: int, name: str) -> ServableFile:
     return file
 
 
-@router.api_operation(
-    _METHODS,
+@_file_route(
     "video/{video_id}/master.m3u8",
-    url_name="video_master",
-    response=_FILE_RESPONSES,
-    openapi_extra=_binary(PLAYLIST_TYPE),
+    "video_master",
+    PLAYLIST_TYPE,
     summary="Adaptive master playlist",
 )
 def video_master(request: HttpRequest, video_id: int) -> HttpResponseBase:
@@ -89,12 +108,10 @@ def video_master(request: HttpRequest, video_id: int) -> HttpResponseBase:
     )
 
 
-@router.api_operation(
-    _METHODS,
+@_file_route(
     "video/{video_id}/{resolution}/index.m3u8",
-    url_name="video_variant",
-    response=_FILE_RESPONSES,
-    openapi_extra=_binary(PLAYLIST_TYPE),
+    "video_variant",
+    PLAYLIST_TYPE,
     summary="Media playlist of one rung",
     description=(
         "`resolution` matches `^\\d{3,4}p$`. A rung above the video's best one answers "
@@ -126,6 +143,17 @@ def video_variant(request: HttpRequest, video_id: int, resolution: str) -> HttpR
     )
 
 
+@_file_route(
+    "video/{video_id}/{resolution}/{segment}/",
+    "video_segment",
+    SEGMENT_TYPE,
+    summary="One MPEG-TS segment",
+    description=(
+        "`segment` matches `^[A-Za-z0-9_-]{1,64}\\.ts$`. Also answers without the trailing "
+        "slash (no redirect), which is how players resolve the playlists' relative URIs."
+    ),
+)
+@_file_route("video/{video_id}/{resolution}/{segment}", "video_segment_without_slash")
 def video_segment(
     request: HttpRequest, video_id: int, resolution: str, segment: str
 ) -> HttpResponseBase:
@@ -141,36 +169,13 @@ def video_segment(
     )
 
 
-router.api_operation(
-    _METHODS,
-    "video/{video_id}/{resolution}/{segment}/",
-    url_name="video_segment",
-    response=_FILE_RESPONSES,
-    openapi_extra=_binary(SEGMENT_TYPE),
-    summary="One MPEG-TS segment",
-    description=(
-        "`segment` matches `^[A-Za-z0-9_-]{1,64}\\.ts$`. Also answers without the trailing "
-        "slash (no redirect), which is how players resolve the playlists' relative URIs."
-    ),
-)(video_segment)
-router.api_operation(
-    _METHODS,
-    "video/{video_id}/{resolution}/{segment}",
-    url_name="video_segment_no_slash",
-    response=_FILE_RESPONSES,
-    include_in_schema=False,
-)(video_segment)
-
-
-@router.api_operation(
-    _METHODS,
+@_file_route(
     "video/{video_id}/thumbnail.jpg",
-    url_name="video_thumbnail",
-    response=_FILE_RESPONSES,
-    openapi_extra=_binary("image/jpeg"),
+    "video_thumbnail",
+    "image/jpeg",
     summary="Thumbnail image",
     description=(
-        "Same access rule as the stream: the access cookie is sent with the catalog's "
+        "Same access rule as the stream: the access cookie travels with the catalog's "
         "`<img>` requests because the front ends are same-site."
     ),
 )
@@ -205,7 +210,7 @@ register_converter(_NestedPathConverter, "nested_path")
 
 
 @router.api_operation(
-    _METHODS,
+    ["GET", "HEAD"],
     "video/{video_id}/{nested_path:rest}",
     response={401: ErrorOut, 404: ErrorOut},
     include_in_schema=False,

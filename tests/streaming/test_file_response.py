@@ -9,6 +9,7 @@ from django.utils.http import http_date
 
 from streaming.paths import ServableFile
 from streaming.responses import BlockFileResponse, file_response
+from tests.streaming.http import body
 
 
 @pytest.fixture
@@ -19,12 +20,6 @@ def segment(video):
         "bytes": path.read_bytes(),
         "path": path,
     }
-
-
-def body(response):
-    if response.streaming:
-        return b"".join(response.streaming_content)
-    return response.content
 
 
 def test_a_segment_is_streamed_whole_with_its_headers(auth_client, segment):

@@ -5,13 +5,9 @@ from urllib.parse import urljoin
 import pytest
 from django.urls import reverse
 
+from tests.streaming.http import body
+
 PLAYLIST_TYPE = "application/vnd.apple.mpegurl"
-
-
-def body(response):
-    if response.streaming:
-        return b"".join(response.streaming_content)
-    return response.content
 
 
 def uris(playlist: bytes) -> list[str]:

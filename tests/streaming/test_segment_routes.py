@@ -5,14 +5,10 @@ import shutil
 import pytest
 from django.urls import reverse
 
+from tests.streaming.http import body
+
 SEGMENT_NOT_FOUND = {"detail": "Video segment not found."}
 SECRET = b"SECRET-CONTENT-MUST-NOT-LEAK"
-
-
-def body(response):
-    if response.streaming:
-        return b"".join(response.streaming_content)
-    return response.content
 
 
 def test_the_segment_route_answers_with_and_without_trailing_slash(auth_client, video):
