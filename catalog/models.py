@@ -2,6 +2,9 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
+
+from catalog import outputs
 
 
 class Category(models.TextChoices):
@@ -31,6 +34,25 @@ class VideoStatus(models.TextChoices):
     PROCESSING = "processing", "Processing"
     READY = "ready", "Ready"
     FAILED = "failed", "Failed"
+
+
+def has_live_output(status: str, renditions: list[str]) -> bool:
+    """Whether a finished HLS output is being served.
+
+    Re-transcoding a video (or failing to) leaves its previous output live, so a video
+    with renditions keeps playing whatever its current job status is.
+    """
+    return status == VideoStatus.READY or bool(renditions)
+
+
+class VideoQuerySet(models.QuerySet):
+    def with_live_output(self) -> "VideoQuerySet":
+        """The database form of `has_live_output`."""
+        return self.filter(Q(status=VideoStatus.READY) | ~Q(renditions=[]))
+
+    def streamable(self) -> "VideoQuerySet":
+        """What viewers may list and play: a live output, published."""
+        return self.with_live_output().filter(is_published=True)
 
 
 def original_upload_to(instance: "Video", filename: str) -> str:
@@ -71,6 +93,8 @@ class Video(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
 
+    objects = VideoQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
@@ -84,9 +108,17 @@ class Video(models.Model):
 
     @property
     def hls_dir(self) -> Path:
-        """Where the finished HLS ladder of this video lives: MEDIA_ROOT/hls/<id>/."""
-        return Path(settings.MEDIA_ROOT) / "hls" / str(self.pk)
+        """Where the live HLS ladder is served from: MEDIA_ROOT/hls/<id>/.
+
+        A symlink to the current output version (see catalog.outputs): resolve it before
+        checking that a requested file lies inside.
+        """
+        return outputs.live_dir(self.pk)
+
+    @property
+    def has_live_output(self) -> bool:
+        return has_live_output(self.status, self.renditions)
 
     @property
     def is_streamable(self) -> bool:
-        return self.status == VideoStatus.READY and self.is_published
+        return self.has_live_output and self.is_published

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 
-from catalog.models import Video, VideoStatus
+from catalog.models import Video, has_live_output
 
 CACHE_SECONDS = getattr(settings, "STREAM_INFO_CACHE_SECONDS", 30)
 
@@ -47,7 +47,8 @@ def stream_info(video_id: int) -> StreamInfo | None:
         return None
     info = StreamInfo(
         video_id=video_id,
-        ready=row["status"] == VideoStatus.READY,
+        # A video being re-transcoded keeps playing its previous output.
+        ready=has_live_output(row["status"], row["renditions"]),
         published=row["is_published"],
         renditions=tuple(row["renditions"] or ()),
         thumbnail=row["thumbnail"] or "",
