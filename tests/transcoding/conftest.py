@@ -1,7 +1,7 @@
 import pytest
 
 from tests.media import generate_video
-from transcoding import Ladder, Rendition
+from transcoding import Ladder, Progress, Rendition, transcode
 
 # Tiny rungs so end-to-end tests encode a few hundred pixels, fast and for real.
 TINY_LADDER = Ladder(
@@ -24,3 +24,12 @@ def sample_video(tmp_path_factory):
 @pytest.fixture(scope="session")
 def silent_video(tmp_path_factory):
     return generate_video(tmp_path_factory.mktemp("media") / "silent.mp4", seconds=3, audio=False)
+
+
+@pytest.fixture(scope="session")
+def transcoded(tmp_path_factory, sample_video):
+    """One real run of the sample through TINY_LADDER, shared by read-only tests."""
+    seen: list[Progress] = []
+    out = tmp_path_factory.mktemp("transcoded") / "hls"
+    result = transcode(sample_video, out, ladder=TINY_LADDER, on_progress=seen.append)
+    return result, seen

@@ -10,7 +10,6 @@ from tests.transcoding.conftest import TINY_LADDER
 from transcoding import (
     NotMediaError,
     OutputExistsError,
-    Progress,
     TranscodeCancelledError,
     transcode,
 )
@@ -36,15 +35,6 @@ def workspace(tmp_path):
     folder = tmp_path / "work"
     folder.mkdir()
     return folder
-
-
-@pytest.fixture(scope="module")
-def transcoded(tmp_path_factory, sample_video):
-    """One real run shared by the read-only assertions below."""
-    seen: list[Progress] = []
-    out = tmp_path_factory.mktemp("transcoded") / "hls"
-    result = transcode(sample_video, out, ladder=TINY_LADDER, on_progress=seen.append)
-    return result, seen
 
 
 def test_writes_master_variants_segments_and_thumbnail(transcoded):
