@@ -92,6 +92,7 @@ def video_mark_ready(*, claim: Claim, result: TranscodeResult) -> bool:
     renditions = sorted(result.renditions, key=lambda rendition: rendition.height)
     now = timezone.now()
     video.status = VideoStatus.READY
+    video.output_live = True
     video.progress = 100
     video.error = ""
     video.duration = result.duration
@@ -106,8 +107,9 @@ def video_mark_ready(*, claim: Claim, result: TranscodeResult) -> bool:
     video.heartbeat_at = now
     video.save(
         update_fields=[
-            "status", "progress", "error", "duration", "width", "height", "renditions",
-            "source_metadata", "thumbnail", "transcode_finished_at", "heartbeat_at", "updated_at",
+            "status", "output_live", "progress", "error", "duration", "width", "height",
+            "renditions", "source_metadata", "thumbnail", "transcode_finished_at", "heartbeat_at",
+            "updated_at",
         ]
     )  # fmt: skip
     invalidate_on_commit(claim.video_id)

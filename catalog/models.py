@@ -36,19 +36,19 @@ class VideoStatus(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
-def has_live_output(status: str, renditions: list[str]) -> bool:
+def has_live_output(status: str, output_live: bool) -> bool:
     """Whether a finished HLS output is being served.
 
-    Re-transcoding a video (or failing to) leaves its previous output live, so a video
-    with renditions keeps playing whatever its current job status is.
+    Re-transcoding a video (or failing to) leaves its previous output live, so once a
+    transcode has succeeded the video keeps playing whatever its later job status is.
     """
-    return status == VideoStatus.READY or bool(renditions)
+    return status == VideoStatus.READY or output_live
 
 
 class VideoQuerySet(models.QuerySet):
     def with_live_output(self) -> "VideoQuerySet":
         """The database form of `has_live_output`."""
-        return self.filter(Q(status=VideoStatus.READY) | ~Q(renditions=[]))
+        return self.filter(Q(status=VideoStatus.READY) | Q(output_live=True))
 
     def streamable(self) -> "VideoQuerySet":
         """What viewers may list and play: a live output, published."""
@@ -78,6 +78,10 @@ class Video(models.Model):
     height = models.PositiveIntegerField(null=True, blank=True)
     renditions = models.JSONField(default=list, blank=True, help_text='e.g. ["480p", "720p"]')
     source_metadata = models.JSONField(default=dict, blank=True)
+    output_live = models.BooleanField(
+        default=False,
+        help_text="A finished HLS output is served; it stays while the video is re-transcoded.",
+    )
 
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -117,7 +121,7 @@ class Video(models.Model):
 
     @property
     def has_live_output(self) -> bool:
-        return has_live_output(self.status, self.renditions)
+        return has_live_output(self.status, self.output_live)
 
     @property
     def is_streamable(self) -> bool:

@@ -40,7 +40,7 @@ def stream_info(video_id: int) -> StreamInfo | None:
         return info
     row = (
         Video.objects.filter(pk=video_id)
-        .values("status", "is_published", "renditions", "thumbnail", "updated_at")
+        .values("status", "output_live", "is_published", "renditions", "thumbnail", "updated_at")
         .first()
     )
     if row is None:
@@ -48,7 +48,7 @@ def stream_info(video_id: int) -> StreamInfo | None:
     info = StreamInfo(
         video_id=video_id,
         # A video being re-transcoded keeps playing its previous output.
-        ready=has_live_output(row["status"], row["renditions"]),
+        ready=has_live_output(row["status"], row["output_live"]),
         published=row["is_published"],
         renditions=tuple(row["renditions"] or ()),
         thumbnail=row["thumbnail"] or "",

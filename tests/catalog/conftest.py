@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from django.core.files import File
 from django.db import connection
+from huey.contrib.djhuey import HUEY
 
 from catalog.models import Video
 from catalog.services import video_create
@@ -51,6 +52,17 @@ def not_a_video(media_dir):
     path = media_dir / "notes.mp4"
     path.write_text("These are meeting notes, not a film.\n")
     return path
+
+
+@pytest.fixture
+def real_queue():
+    """Tasks go into the configured queue (Redis or Huey's SQLite file) instead of running;
+    the queue is emptied before and after. A test may switch back to immediate mode."""
+    HUEY.immediate = False
+    HUEY.flush()
+    yield HUEY
+    HUEY.immediate = False
+    HUEY.flush()
 
 
 @pytest.fixture

@@ -1,14 +1,14 @@
-"""The periodic sweep: abandoned jobs requeued or failed, lost queue entries requeued, orphans removed."""
+"""The periodic sweep: abandoned jobs requeued or failed, lost queue entries queued again,
+orphaned folders removed."""
 
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from huey.contrib.djhuey import HUEY
 
 from catalog import jobs, outputs, tasks
-from catalog.selectors import video_busy_flags
 from catalog.models import Video, VideoStatus
+from catalog.selectors import video_busy_flags
 from tests.catalog.conftest import files_under
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -19,17 +19,16 @@ def long_ago(seconds: float = 3600):
 
 
 @pytest.fixture
-def abandoned(upload, clip_small):
+def abandoned(upload, clip_small, real_queue):
     """A video whose worker claimed it, started writing, and died (no more heartbeats)."""
 
     def make(**fields):
-        HUEY.immediate = False  # queued only: the "worker" below is us
         video = upload(clip_small, title="Abandoned")
-        claim = jobs.video_claim(video_id=video.pk)
+        claim = jobs.video_claim(video_id=video.pk)  # the "worker" is us
         work = outputs.new_work_dir(video.pk)
         (work / "half-written.ts").write_bytes(b"\x47" * 188)
         Video.objects.filter(pk=video.pk).update(heartbeat_at=long_ago(), **fields)
-        HUEY.immediate = True
+        real_queue.immediate = True  # what the sweep queues runs here
         return video, claim, work
 
     return make
@@ -38,7 +37,7 @@ def abandoned(upload, clip_small):
 def test_an_abandoned_job_is_requeued_and_finishes(abandoned):
     video, claim, dead_work = abandoned()
 
-    tasks.sweep_transcodes()
+    tasks.sweep_transcodes.call_local()
 
     video.refresh_from_db()
     assert video.status == VideoStatus.READY, video.error
@@ -51,7 +50,7 @@ def test_an_abandoned_job_on_its_last_attempt_fails(settings, abandoned):
     settings.VIDEO_TRANSCODE_MAX_ATTEMPTS = 3
     video, _, dead_work = abandoned(attempts=3)
 
-    tasks.sweep_transcodes()
+    tasks.sweep_transcodes.call_local()
 
     video.refresh_from_db()
     assert video.status == VideoStatus.FAILED
@@ -59,14 +58,13 @@ def test_an_abandoned_job_on_its_last_attempt_fails(settings, abandoned):
     assert not dead_work.exists()
 
 
-def test_a_job_with_a_fresh_heartbeat_is_left_alone(upload, clip_small):
-    HUEY.immediate = False
+def test_a_job_with_a_fresh_heartbeat_is_left_alone(upload, clip_small, real_queue):
     video = upload(clip_small, title="Busy")
     claim = jobs.video_claim(video_id=video.pk)
     work = outputs.new_work_dir(video.pk)
-    HUEY.immediate = True
+    real_queue.immediate = True
 
-    tasks.sweep_transcodes()
+    tasks.sweep_transcodes.call_local()
 
     video.refresh_from_db()
     assert video.status == VideoStatus.PROCESSING
@@ -74,30 +72,29 @@ def test_a_job_with_a_fresh_heartbeat_is_left_alone(upload, clip_small):
     assert work.exists()
 
 
-def test_a_lost_queue_entry_is_queued_again(upload, clip_small):
-    HUEY.immediate = False
+def test_a_lost_queue_entry_is_queued_again(upload, clip_small, real_queue):
     video = upload(clip_small, title="Never picked up")
-    HUEY.flush()  # the queue lost it (e.g. Redis restarted without persistence)
+    real_queue.flush()  # the queue lost it (e.g. Redis restarted without persistence)
     Video.objects.filter(pk=video.pk).update(heartbeat_at=long_ago(7200))
-    HUEY.immediate = True
+    real_queue.immediate = True
 
-    tasks.sweep_transcodes()
+    tasks.sweep_transcodes.call_local()
 
     video.refresh_from_db()
     assert video.status == VideoStatus.READY, video.error
 
 
-def test_a_recently_queued_video_is_not_queued_twice(upload, clip_small):
-    HUEY.immediate = False
+def test_a_recently_queued_video_is_not_queued_twice(upload, clip_small, real_queue):
     video = upload(clip_small, title="Waiting its turn")
-    HUEY.immediate = True
 
-    tasks.sweep_transcodes()
+    tasks.sweep_transcodes.call_local()
 
     assert Video.objects.get(pk=video.pk).status == VideoStatus.PENDING
+    assert real_queue.pending_count() == 1
 
 
-def test_orphaned_folders_go_and_everything_in_use_stays(upload, clip_small):
+def test_orphaned_folders_go_and_everything_in_use_stays(upload, clip_small, real_queue):
+    real_queue.immediate = True
     ready = upload(clip_small, title="Ready")
     ready.refresh_from_db()
     live_files = files_under(ready.hls_dir)
@@ -112,7 +109,7 @@ def test_orphaned_folders_go_and_everything_in_use_stays(upload, clip_small):
     (root / "999999.0123456789ab").mkdir()
     (root / "999999").symlink_to("999999.0123456789ab")
     # A transcode running right now keeps its work folder.
-    HUEY.immediate = False
+    real_queue.immediate = False
     running = upload(clip_small, title="Running")
     jobs.video_claim(video_id=running.pk)
     running_work = outputs.new_work_dir(running.pk)

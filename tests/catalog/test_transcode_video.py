@@ -111,7 +111,7 @@ def test_transient_failures_stop_at_the_attempt_limit(settings, upload, clip_480
 
 def test_retries_back_off(settings, upload, clip_480p, kill_ffmpeg):
     settings.VIDEO_TRANSCODE_RETRY_DELAY_SECONDS = 30
-    HUEY.flush()
+    HUEY.flush()  # immediate mode's in-memory queue
     with kill_ffmpeg(times=1):
         video = upload(clip_480p, title="Waits before retrying")
 
@@ -152,10 +152,10 @@ def test_progress_is_saved_at_most_once_per_interval(monkeypatch, upload, clip_l
 
 
 def test_deleting_a_video_while_it_transcodes_stops_the_job_and_leaves_no_file(
-    settings, monkeypatch, upload, clip_long
+    settings, monkeypatch, upload, clip_long, real_queue
 ):
     monkeypatch.setattr(tasks, "PROGRESS_SAVE_SECONDS", 0.2)
-    HUEY.immediate = False  # queue it, then run the task on a thread of our own
+    # Queued only; the task runs on a thread of our own.
     video = upload(clip_long, title="Deleted midway")
     worker = threading.Thread(target=tasks.transcode_video.call_local, args=(video.pk,))
     worker.start()
@@ -173,8 +173,7 @@ def test_deleting_a_video_while_it_transcodes_stops_the_job_and_leaves_no_file(
     assert media_files(settings.MEDIA_ROOT) == []
 
 
-def test_claims_race_and_exactly_one_wins(upload, clip_small):
-    HUEY.immediate = False
+def test_claims_race_and_exactly_one_wins(upload, clip_small, real_queue):
     video = upload(clip_small, title="Wanted by many")
     contenders = 6
     start = threading.Barrier(contenders)

@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.db import connection
-from huey.contrib.djhuey import HUEY
 
 from catalog import tasks
 from catalog.models import Video, VideoStatus
@@ -33,10 +32,8 @@ def worker_database_url() -> str:
 
 
 @pytest.fixture
-def consumer(_isolated_media):
+def consumer(real_queue):
     """Start `manage.py run_huey` against this test's database and media; stopped at the end."""
-    HUEY.immediate = False
-    HUEY.flush()
     env = {
         **os.environ,
         "DATABASE_URL": worker_database_url(),
@@ -71,7 +68,6 @@ def consumer(_isolated_media):
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
-    HUEY.flush()
 
 
 def status_of(video: Video) -> str:
@@ -99,7 +95,7 @@ def test_a_consumer_process_transcodes_an_upload(consumer, upload, clip_480p):
 
 
 def test_a_worker_killed_midway_is_requeued_by_the_sweep_and_finishes(
-    settings, consumer, upload, clip_long
+    settings, consumer, real_queue, upload, clip_long
 ):
     settings.VIDEO_HEARTBEAT_STALE_SECONDS = 1
     worker = consumer("--no-periodic")
@@ -120,8 +116,8 @@ def test_a_worker_killed_midway_is_requeued_by_the_sweep_and_finishes(
     assert list(work_root.iterdir()), "the dead worker should have left its work folder"
     time.sleep(settings.VIDEO_HEARTBEAT_STALE_SECONDS + 0.5)  # its heartbeat goes stale
 
-    HUEY.immediate = True  # the requeued job runs here
-    tasks.sweep_transcodes()
+    real_queue.immediate = True  # the requeued job runs here
+    tasks.sweep_transcodes.call_local()
 
     video.refresh_from_db()
     assert video.status == VideoStatus.READY, video.error
