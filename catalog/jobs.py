@@ -140,7 +140,8 @@ def _fail_or_requeue(video: Video, *, reason: str, retryable: bool) -> Retry | N
         video.heartbeat_at = now
     else:
         video.status = VideoStatus.FAILED
-        video.error = f"{reason} Gave up after {video.attempts} attempts." if retryable else reason
+        attempts = f"{video.attempts} attempt{'s' if video.attempts != 1 else ''}"
+        video.error = f"{reason} Gave up after {attempts}." if retryable else reason
         video.transcode_finished_at = now
     video.save(
         update_fields=["status", "error", "heartbeat_at", "transcode_finished_at", "updated_at"]

@@ -1,7 +1,8 @@
 """Writes people ask for: upload, edit, publish, re-transcode, delete.
 
 What a write implies outside the database (queueing a transcode, invalidating the cached
-stream facts, removing files) happens after the commit, so a rolled-back write leaves no trace.
+stream facts, removing files) happens after the commit: a rolled-back write queues nothing
+and removes nothing.
 """
 
 from functools import partial

@@ -9,6 +9,7 @@ from django.core.files import File
 from django.db import connection
 from huey.contrib.djhuey import HUEY
 
+from catalog import tasks
 from catalog.models import Video
 from catalog.services import video_create
 from tests.media import generate_video
@@ -105,6 +106,20 @@ def wait_for(condition, *, timeout: float = 60, interval: float = 0.05, what: st
             return value
         time.sleep(interval)
     raise AssertionError(f"Timed out after {timeout} s waiting for {what}.")
+
+
+def worker_thread(video_id: int) -> threading.Thread:
+    """Run the transcode task on a thread of its own, as a worker thread of the consumer would."""
+
+    def work():
+        try:
+            tasks.transcode_video.call_local(video_id)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=work, name=f"test-worker-{video_id}")
+    thread.start()
+    return thread
 
 
 def child_processes(parent: int, name: str) -> list[int]:

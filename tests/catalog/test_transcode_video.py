@@ -14,7 +14,7 @@ from huey.contrib.djhuey import HUEY
 from catalog import jobs, outputs, tasks
 from catalog.models import Video, VideoStatus
 from catalog.services import video_delete
-from tests.catalog.conftest import files_under, media_files, wait_for
+from tests.catalog.conftest import files_under, media_files, wait_for, worker_thread
 from transcoding import TranscodingError, transcode
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -157,8 +157,7 @@ def test_deleting_a_video_while_it_transcodes_stops_the_job_and_leaves_no_file(
     monkeypatch.setattr(tasks, "PROGRESS_SAVE_SECONDS", 0.2)
     # Queued only; the task runs on a thread of our own.
     video = upload(clip_long, title="Deleted midway")
-    worker = threading.Thread(target=tasks.transcode_video.call_local, args=(video.pk,))
-    worker.start()
+    worker = worker_thread(video.pk)
     try:
         wait_for(
             lambda: Video.objects.filter(pk=video.pk, status=VideoStatus.PROCESSING).exists(),
