@@ -192,7 +192,7 @@ class VideoAdmin(admin.ModelAdmin):
         if video is None or not video.thumbnail or not self.has_view_permission(request):
             raise Http404("No thumbnail.")
         media_root = Path(settings.MEDIA_ROOT).resolve()
-        file = Path(video.thumbnail.path).resolve()
+        file = (media_root / video.thumbnail.name).resolve()
         if not file.is_relative_to(media_root) or not file.is_file():
             raise Http404("No thumbnail.")
         return FileResponse(file.open("rb"), content_type="image/jpeg")

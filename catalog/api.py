@@ -35,7 +35,7 @@ def video_list(request: HttpRequest, ready_only: str | None = None, order: str |
 
 
 @router.get(
-    "/video/{int:video_id}/",
+    "/video/{video_id}/",
     response={200: VideoDetailOut, 401: ErrorOut, 404: ErrorOut},
     auth=jwt_auth,
     url_name="video_detail",
@@ -58,7 +58,7 @@ def _staff_video(request: HttpRequest, video_id: int) -> Video | Status:
 
 
 @router.get(
-    "/video/{int:video_id}/status/",
+    "/video/{video_id}/status/",
     response={200: VideoStatusOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
     auth=jwt_auth,
     url_name="video_status",
@@ -69,7 +69,7 @@ def video_status(request: HttpRequest, video_id: int):
 
 
 @router.post(
-    "/video/{int:video_id}/transcode/",
+    "/video/{video_id}/transcode/",
     response={
         202: TranscodeAcceptedOut,
         401: ErrorOut,

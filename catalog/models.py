@@ -1,4 +1,4 @@
-from pathlib import Path
+from pathlib import Path, PureWindowsPath
 
 from django.conf import settings
 from django.db import models
@@ -56,7 +56,9 @@ class VideoQuerySet(models.QuerySet):
 
 
 def original_upload_to(instance: "Video", filename: str) -> str:
-    return f"originals/{Path(filename).name}"
+    # A client may send either separator; only the last part names the file.
+    name = PureWindowsPath(filename).name
+    return f"originals/{name if name.strip('.') else 'original'}"
 
 
 class Video(models.Model):

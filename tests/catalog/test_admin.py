@@ -213,3 +213,13 @@ def test_bulk_delete_in_the_admin_removes_the_files(settings, admin_client, uplo
 
     assert not Video.objects.exists()
     assert media_files(settings.MEDIA_ROOT) == []
+
+
+@pytest.mark.parametrize("name", ["../../../../etc/hostname", "/etc/hostname", "hls/../../x.jpg"])
+def test_the_thumbnail_view_never_sends_a_file_outside_the_media_folder(
+    admin_client, upload, clip_small, real_queue, name
+):
+    video = upload(clip_small, title="Tampered")
+    Video.objects.filter(pk=video.pk).update(thumbnail=name)
+    response = admin_client.get(reverse("admin:catalog_video_thumbnail", args=[video.pk]))
+    assert response.status_code == 404

@@ -195,3 +195,19 @@ def test_the_openapi_schema_declares_the_errors(client):
         "404",
         "409",
     }
+
+
+@pytest.mark.parametrize("video_id", [0, 2**63, 10**30])
+def test_ids_out_of_range_are_404_not_500(staff_client, video_id):
+    for url in (f"/api/video/{video_id}/", f"/api/video/{video_id}/status/"):
+        response = staff_client.get(url)
+        assert response.status_code == 404, url
+        assert response.json() == {"detail": "Video not found."}
+    assert staff_client.post(f"/api/video/{video_id}/transcode/").status_code == 404
+
+
+def test_a_non_numeric_id_is_a_client_error(staff_client):
+    for url in ("/api/video/abc/", "/api/video/abc/status/"):
+        response = staff_client.get(url)
+        assert response.status_code == 400
+        assert "video_id" in response.json()["errors"]

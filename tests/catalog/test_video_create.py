@@ -93,3 +93,14 @@ def test_an_upload_is_copied_in_chunks_not_read_whole(settings, clip_small, db, 
         video_create(title="Chunked", original=RecordingFile(handle, name="chunked.mp4"))
     assert reads
     assert all(0 < size <= 4096 for size in reads)
+
+
+@pytest.mark.parametrize(
+    "name", ["../../escape.mp4", "/etc/escape.mp4", "..\\..\\escape.mp4", "..", "C:\\x\\..\\.."]
+)
+def test_a_hostile_file_name_stays_inside_the_originals_folder(settings, clip_small, db, name):
+    with clip_small.open("rb") as handle:
+        video = video_create(title="Hostile", original=File(handle, name=name))
+    stored = (settings.MEDIA_ROOT / video.original.name).resolve()
+    assert stored.parent == (settings.MEDIA_ROOT / "originals").resolve()
+    assert stored.read_bytes() == clip_small.read_bytes()
