@@ -39,7 +39,9 @@ def test_the_list_needs_the_access_cookie(client, make_row):
     make_row()
     response = client.get("/api/video/")
     assert response.status_code == 401
-    assert response.json() == {"detail": "Unauthorized"}
+    assert response.json() == {
+        "detail": "Authentication credentials were not provided or are invalid."
+    }
 
 
 def test_the_list_holds_ready_published_videos_newest_first(auth_client, make_row):
