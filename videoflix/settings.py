@@ -292,6 +292,6 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"huey": {"level": LOG_LEVEL}},
+    "loggers": {"huey": {"level": LOG_LEVEL, "handlers": ["console"], "propagate": False}},
 }
 STREAM_INFO_CACHE_SECONDS = env_int("STREAM_INFO_CACHE_SECONDS", 30)
