@@ -54,9 +54,12 @@ def servable_file(media_root: Path, folder: Path, name: str) -> ServableFile | N
     parts = name.split("/")
     if any(part in ("", ".", "..") for part in parts):
         return None
-    path = os.path.join(folder, *parts)
+    path = os.fspath(folder)
     try:
-        modes = [os.lstat(os.path.join(folder, *parts[:end])).st_mode for end in _ends(parts)]
+        modes = []
+        for part in parts:
+            path = os.path.join(path, part)
+            modes.append(os.lstat(path).st_mode)
         if any(stat.S_ISLNK(mode) for mode in modes):
             path = _real_path_inside(folder, path)
             if path is None:
@@ -69,10 +72,6 @@ def servable_file(media_root: Path, folder: Path, name: str) -> ServableFile | N
         return None
     media_name = "/".join((*folder.relative_to(media_root).parts, *parts))
     return ServableFile(path=Path(path), media_name=media_name)
-
-
-def _ends(parts: list[str]) -> range:
-    return range(1, len(parts) + 1)
 
 
 def _real_path_inside(folder: Path, path: str) -> str | None:
