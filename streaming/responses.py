@@ -22,6 +22,14 @@ from streaming.paths import ServableFile
 _SINGLE_BYTE_RANGE = re.compile(r"bytes=([0-9]*)-([0-9]*)", re.ASCII | re.IGNORECASE)
 
 
+_PRECONDITIONS = (
+    "HTTP_IF_MATCH",
+    "HTTP_IF_NONE_MATCH",
+    "HTTP_IF_MODIFIED_SINCE",
+    "HTTP_IF_UNMODIFIED_SINCE",
+)
+
+
 class _Unsatisfiable:
     """A Range that asks only for bytes past the end."""
 
@@ -78,12 +86,9 @@ def file_response(
         info = os.fstat(handle.fileno())
 
         def body(start: int, length: int) -> HttpResponseBase:
-            whole = start == 0 and length == info.st_size
-            content = handle if whole else _FileWindow(handle, start, length)
-            response = BlockFileResponse(content, content_type=content_type)
-            # FileResponse names whole files only; ranges and playlists go out unnamed alike.
-            del response["Content-Disposition"]
-            return response
+            # Always a window, even on the whole file: it knows its length (no seek to
+            # the end, no extra empty read) and carries no name for a Content-Disposition.
+            return BlockFileResponse(_FileWindow(handle, start, length), content_type=content_type)
 
         response = _deliver(
             request,
@@ -140,14 +145,15 @@ def _deliver(
         "Last-Modified": http_date(last_modified),
         "Cache-Control": cache_control,
     }
-    unchanged = HttpResponse(headers=validators)
-    conditional = get_conditional_response(
-        request, etag=etag, last_modified=last_modified, response=unchanged
-    )
-    if conditional.status_code == 412:
-        return _error(412, "The file changed since the version the request names.")
-    if conditional is not unchanged:
-        return conditional
+    if any(header in request.META for header in _PRECONDITIONS):
+        unchanged = HttpResponse(headers=validators)
+        conditional = get_conditional_response(
+            request, etag=etag, last_modified=last_modified, response=unchanged
+        )
+        if conditional.status_code == 412:
+            return _error(412, "The file changed since the version the request names.")
+        if conditional is not unchanged:
+            return conditional
 
     window = _requested_window(request, size=size, etag=etag, last_modified=last_modified)
     if window is UNSATISFIABLE:

@@ -1,45 +1,31 @@
 import shutil
-import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from catalog.models import Video, VideoStatus
+from tests.media import generate_video
+from transcoding import DEFAULT_LADDER, transcode
 
 RUNGS = ("240p", "360p")
-
-
-def _encode_ladder(output_dir: Path) -> None:
-    output_dir.mkdir()
-    argv = [
-        "ffmpeg", "-hide_banner", "-loglevel", "error",
-        "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25:duration=4",
-        "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:duration=4",
-        "-filter_complex", "[0:v]split=2[a][b];[a]scale=-2:240[v0];[b]scale=-2:360[v1]",
-        "-map", "[v0]", "-map", "1:a", "-map", "[v1]", "-map", "1:a",
-        "-c:v", "libx264", "-preset", "ultrafast", "-g", "25", "-sc_threshold", "0",
-        "-c:a", "aac", "-b:a", "64k",
-        "-f", "hls", "-hls_time", "2", "-hls_playlist_type", "vod",
-        "-hls_segment_filename", str(output_dir / "%v" / "segment%03d.ts"),
-        "-master_pl_name", "master.m3u8",
-        "-var_stream_map", "v:0,a:0,name:240p v:1,a:1,name:360p",
-        str(output_dir / "%v" / "index.m3u8"),
-    ]  # fmt: skip
-    subprocess.run(argv, check=True, capture_output=True, timeout=120)
-    subprocess.run(
-        ["ffmpeg", "-hide_banner", "-loglevel", "error", "-f", "lavfi",
-         "-i", "testsrc2=size=640x360:duration=1", "-frames:v", "1",
-         str(output_dir / "thumbnail.jpg")],
-        check=True, capture_output=True, timeout=60,
-    )  # fmt: skip
+# Two small rungs with 2 s segments: a 4 s source gives two segments per rung, quickly.
+TEST_LADDER = replace(
+    DEFAULT_LADDER.select(list(RUNGS)),
+    segment_seconds=2.0,
+    keyframe_seconds=1.0,
+    preset="ultrafast",
+)
 
 
 @pytest.fixture(scope="session")
 def hls_output(tmp_path_factory) -> Path:
-    """One real HLS ladder (240p + 360p, 2 segments each, thumbnail) per test session."""
-    output_dir = tmp_path_factory.mktemp("hls") / "output"
-    _encode_ladder(output_dir)
-    return output_dir
+    """Real `transcoding.transcode` output (240p + 360p, thumbnail), made once per session."""
+    work = tmp_path_factory.mktemp("hls")
+    source = generate_video(work / "source.mp4", seconds=4, width=640, height=360)
+    result = transcode(source, work / "output", ladder=TEST_LADDER, thumbnail_at=1.0)
+    assert tuple(r.name for r in result.renditions) == RUNGS
+    return result.output_dir
 
 
 @pytest.fixture
