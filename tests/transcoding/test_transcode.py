@@ -6,6 +6,7 @@ import threading
 
 import pytest
 
+from tests.media import generate_video
 from tests.transcoding.conftest import TINY_LADDER
 from transcoding import (
     NotMediaError,
@@ -206,3 +207,27 @@ def test_no_storyboard_unless_asked(transcoded):
 
     assert result.storyboard is None
     assert not (result.output_dir / "storyboard").exists()
+
+
+def mean_luma(image) -> float:
+    completed = subprocess.run(
+        [
+            "ffprobe", "-v", "error", "-f", "lavfi", f"movie={image},signalstats",
+            "-show_entries", "frame_tags=lavfi.signalstats.YAVG", "-of", "csv=p=0",
+        ],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return float(completed.stdout.split()[0])
+
+
+def test_thumbnail_skips_a_black_frame_at_the_asked_time(workspace):
+    # Frames from 3.0 s to 3.2 s are black; a naive grab at 3 s would be a black still.
+    source = generate_video(
+        workspace / "flash.mp4",
+        seconds=6,
+        extra_args=("-vf", "drawbox=c=black:t=fill:enable='between(t,3,3.2)'"),
+    )
+
+    result = transcode(source, workspace / "hls", ladder=TINY_LADDER, thumbnail_at=3.0)
+
+    assert mean_luma(result.thumbnail) > 60
