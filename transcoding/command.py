@@ -100,7 +100,6 @@ def build_transcode_argv(
         "-g", str(keyframe_frames * KEYINT_SLACK),
         "-sc_threshold", "0",
         "-force_key_frames", f"expr:gte(t,n_forced*{_number(ladder.keyframe_seconds)})",
-        *ladder.extra_encoder_args,
     ]  # fmt: skip
     if plan.audio is not None:
         argv += ["-c:a", "aac"]
