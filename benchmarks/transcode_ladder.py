@@ -12,6 +12,7 @@ written between markers into benchmarks/README.md.
 """
 
 import argparse
+import os
 import re
 import resource
 import shutil
@@ -34,12 +35,14 @@ END_MARKER = "<!-- transcode_ladder:end -->"
 REFERENCE_HEIGHTS = (480, 720, 1080)
 TARGETS = {"wall": 0.33, "ssim": -0.002, "bytes": 1.15, "cores": 1.8}
 
-# A zooming Mandelbrot set (fine detail that keeps changing, hard for motion search), a
-# testsrc2 window sliding across it (sharp edges, text, translation) and light temporal grain
-# like a camera sensor's, so neither encoder gets flat synthetic frames for free. The audio is
-# a tone over pink noise; it only has to cost what real audio costs.
+# A zooming Mandelbrot set rendered at 960x540 and upscaled (detail that changes every frame,
+# hard for motion search, soft like upscaled footage), a native-resolution testsrc2 window
+# sliding across it (sharp edges, text, translation) and light temporal grain like a camera
+# sensor's. Rendered at full resolution the fractal ends as dense per-pixel detail (31 Mbit/s
+# at CRF 17 in its last seconds): every rung would be pinned to its bitrate cap and the
+# encoder settings being compared would not matter. The audio is a tone over pink noise.
 SOURCE_VIDEO = (
-    "mandelbrot=s=1920x1080:r=25,format=yuv420p[bg];"
+    "mandelbrot=s=960x540:r=25,gblur=sigma=1,scale=1920:1080:flags=lanczos,format=yuv420p[bg];"
     "testsrc2=s=640x360:r=25[fg];"
     "[bg][fg]overlay=x='mod(t*160,1280)':y='360+200*sin(t)',noise=alls=2:allf=t"
 )
@@ -53,6 +56,7 @@ SOURCE_AUDIO = (
 class Run:
     wall: float
     cpu: float  # seconds of user + system time of child processes
+    load: float  # the machine's 1-minute load average when the run ended
 
     @property
     def cores(self) -> float:
@@ -89,7 +93,7 @@ def measured(work) -> Run:
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return Run(wall, cpu)
+    return Run(wall, cpu, os.getloadavg()[0])
 
 
 def run_reference(source: Path, out: Path) -> Run:
@@ -164,6 +168,7 @@ def report(seconds: float, reference: list[Run], ours: list[Run], ssims: dict, s
     our_cores = statistics.median(r.cores for r in ours)
     wall_ratios = [o.wall / r.wall for r, o in zip(reference, ours, strict=True)]
     ratio = statistics.median(wall_ratios)
+    cpu_ratio = statistics.median(o.cpu / r.cpu for r, o in zip(reference, ours, strict=True))
     bytes_ratio = sizes["ours"] / sizes["reference"]
     ssim_deltas = {h: ssims["ours"][h] - ssims["reference"][h] for h in REFERENCE_HEIGHTS}
     worst_delta = min(ssim_deltas.values())
@@ -200,7 +205,14 @@ def report(seconds: float, reference: list[Run], ours: list[Run], ssims: dict, s
         + ", ".join(f"{r.wall:.1f}" for r in reference)
         + "; ours "
         + ", ".join(f"{r.wall:.1f}" for r in ours)
-        + ".",
+        + ". Per-run CPU seconds: reference "
+        + ", ".join(f"{r.cpu:.1f}" for r in reference)
+        + "; ours "
+        + ", ".join(f"{r.cpu:.1f}" for r in ours)
+        + f" (median CPU ratio {cpu_ratio:.3f})."
+        + " 1-minute load average after each run: "
+        + ", ".join(f"{r.load:.1f}" for pair in zip(reference, ours, strict=True) for r in pair)
+        + " (above 2 means other work competed for the 2 cores).",
     ]
     return "\n".join(lines)
 
@@ -238,7 +250,10 @@ def main() -> None:
         for name, out in order if repeat % 2 == 0 else reversed(order):
             run = run_reference(source, out) if name == "reference" else run_ours(source, out)
             (reference if name == "reference" else ours).append(run)
-            print(f"run {repeat + 1} {name}: {run.wall:.1f} s wall, {run.cores:.2f} cores")
+            print(
+                f"run {repeat + 1} {name}: {run.wall:.1f} s wall, {run.cores:.2f} cores, "
+                f"load {run.load:.1f}"
+            )
     first_ref, first_ours = runs_dir / "reference-0", runs_dir / "ours-0"
     sizes = {"reference": folder_bytes(first_ref), "ours": folder_bytes(first_ours)}
     ssims = {"reference": rung_ssims(first_ref, source), "ours": rung_ssims(first_ours, source)}

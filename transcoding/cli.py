@@ -56,7 +56,9 @@ def ladder_from_args(args: argparse.Namespace) -> Ladder:
     if args.keyframes is not None:
         changes["keyframe_seconds"] = args.keyframes
     if args.preset is not None:
+        # A plain x264 preset: the default ladder's tuning on top of veryfast goes too.
         changes["preset"] = args.preset
+        changes["x264_params"] = ""
     if args.crf is not None:
         changes["crf"] = args.crf
     if args.preset is not None or args.crf is not None:
@@ -65,6 +67,7 @@ def ladder_from_args(args: argparse.Namespace) -> Ladder:
             replace(
                 r,
                 preset=None if args.preset is not None else r.preset,
+                x264_params="" if args.preset is not None else r.x264_params,
                 crf=None if args.crf is not None else r.crf,
             )
             for r in ladder.renditions

@@ -2,25 +2,32 @@
 
 from fractions import Fraction
 from pathlib import Path
+from typing import Protocol
 
 from transcoding.ladder import Ladder, Plan
-from transcoding.storyboard import Storyboard, storyboard_branch, storyboard_output_args
+from transcoding.storyboard import Storyboard
+from transcoding.thumbnails import Thumbnail
 
 SEGMENT_PATTERN = "segment%03d.ts"
 VARIANT_PLAYLIST = "index.m3u8"
-STORYBOARD_LABEL = "storyboard"
 # x264 never decides on its own to start a GOP before the forced grid keyframe arrives.
 KEYINT_SLACK = 2
 
 
-def filter_graph(
-    source_stream: int, plan: Plan, scaler: str, storyboard: Storyboard | None = None
-) -> str:
-    """Decode-side fixes once, then one scaled 8-bit 4:2:0 branch per rung: [v0], [v1], ...
+class SideOutput(Protocol):
+    """A still-image product of the same decode (thumbnail, storyboard)."""
 
-    With a storyboard, one more branch samples tiles into [storyboard].
-    """
-    count = len(plan.renditions) + (1 if storyboard else 0)
+    def branch(self, branch_input: str, label: str) -> str: ...
+
+    def output_args(self, label: str, workdir: Path) -> list[str]: ...
+
+
+def filter_graph(
+    source_stream: int, plan: Plan, scaler: str, side_outputs: dict[str, SideOutput]
+) -> str:
+    """Decode-side fixes once, then one scaled 8-bit 4:2:0 branch per rung ([v0], [v1], ...)
+    and one branch per side output, labelled with its key."""
+    count = len(plan.renditions) + len(side_outputs)
     shared = []
     if plan.deinterlace:
         shared.append("bwdif=mode=send_frame")
@@ -39,8 +46,9 @@ def filter_graph(
             f"{branch_inputs[i]}scale={rung.width}:{rung.height}:flags={scaler},"
             f"format=yuv420p,setsar=1[v{i}]"
         )
-    if storyboard:
-        chains.append(storyboard_branch(storyboard, branch_inputs[-1], STORYBOARD_LABEL))
+    side_inputs = branch_inputs[len(plan.renditions) :]
+    for branch_input, (label, side) in zip(side_inputs, side_outputs.items(), strict=True):
+        chains.append(side.branch(branch_input, label))
     return ";".join(chains)
 
 
@@ -50,15 +58,20 @@ def build_transcode_argv(
     plan: Plan,
     ladder: Ladder,
     workdir: Path,
+    *,
+    thumbnail: Thumbnail,
     storyboard: Storyboard | None = None,
 ) -> list[str]:
-    """Pure: the complete ffmpeg command writing `workdir/<rung>/index.m3u8` + segments
-    (and `workdir/storyboard/spriteNNN.jpg` when a storyboard is asked for)."""
+    """Pure: the complete ffmpeg command writing `workdir/<rung>/index.m3u8` + segments,
+    `workdir/thumbnail.jpg` and, when asked for, `workdir/storyboard/spriteNNN.jpg`."""
+    side_outputs: dict[str, SideOutput] = {"thumbnail": thumbnail}
+    if storyboard:
+        side_outputs["storyboard"] = storyboard
     argv = [
         "ffmpeg", "-hide_banner", "-nostdin", "-nostats", "-loglevel", "error",
         "-progress", "pipe:1", "-y",
         "-i", str(source),
-        "-filter_complex", filter_graph(source_stream, plan, ladder.scaler, storyboard),
+        "-filter_complex", filter_graph(source_stream, plan, ladder.scaler, side_outputs),
     ]  # fmt: skip
     keyframe_frames = max(1, round(ladder.keyframe_seconds * plan.frame_rate))
     stream_map = []
@@ -87,7 +100,6 @@ def build_transcode_argv(
         "-g", str(keyframe_frames * KEYINT_SLACK),
         "-sc_threshold", "0",
         "-force_key_frames", f"expr:gte(t,n_forced*{_number(ladder.keyframe_seconds)})",
-        *ladder.extra_encoder_args,
     ]  # fmt: skip
     if plan.audio is not None:
         argv += ["-c:a", "aac"]
@@ -105,8 +117,8 @@ def build_transcode_argv(
         "-var_stream_map", " ".join(stream_map),
         str(workdir / "%v" / VARIANT_PLAYLIST),
     ]  # fmt: skip
-    if storyboard:
-        argv += storyboard_output_args(STORYBOARD_LABEL, workdir)
+    for label, side in side_outputs.items():
+        argv += side.output_args(label, workdir)
     return argv
 
 

@@ -78,6 +78,8 @@ def read_variant_playlist(folder: Path) -> tuple[int, tuple[Segment, ...]]:
 def measure_rendition(
     folder: Path, planned: PlannedRendition, frame_rate: Fraction, *, has_audio: bool
 ) -> RenditionOutput:
+    if not (folder / VARIANT_PLAYLIST).is_file():
+        raise ValidationError(f"ffmpeg finished without writing the {planned.name} playlist.")
     target_duration, segments = read_variant_playlist(folder)
     if not segments:
         raise ValidationError(f"The {planned.name} rendition has no segments.")

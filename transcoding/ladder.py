@@ -1,6 +1,6 @@
 """Ladder configuration and planning it against a source: which rungs, at which sizes and rate."""
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from fractions import Fraction
 
 from transcoding.probe import AudioStream, SourceInfo, VideoStream
@@ -37,11 +37,10 @@ class Ladder:
     segment_seconds: float = 6.0
     keyframe_seconds: float = 2.0
     preset: str = "veryfast"
-    crf: float = 21.0
+    crf: float = 22.5
     x264_params: str = ""
     # swscale algorithm for the downscales; bicubic is what `scale=-2:H` uses.
     scaler: str = "bicubic"
-    extra_encoder_args: tuple[str, ...] = field(default=())
 
     def __post_init__(self) -> None:
         if not self.renditions:
@@ -86,16 +85,27 @@ class Plan:
     audio: AudioStream | None
 
 
+# Lower rungs get a lower CRF: at the same CRF a small picture loses more of its structure.
 STANDARD_RENDITIONS = (
-    Rendition("240p", 240, max_bitrate=700, buffer_size=1400, audio_bitrate=96, level="3.0"),
-    Rendition("360p", 360, max_bitrate=1200, buffer_size=2400, audio_bitrate=96, level="3.0"),
-    Rendition("480p", 480, max_bitrate=2000, buffer_size=4000, audio_bitrate=128, level="3.1"),
-    Rendition("720p", 720, max_bitrate=4000, buffer_size=8000, audio_bitrate=128, level="3.2"),
-    Rendition("1080p", 1080, max_bitrate=8000, buffer_size=16000, audio_bitrate=128, level="4.2"),
+    Rendition("240p", 240, 700, 1400, audio_bitrate=96, level="3.0", crf=21.5),
+    Rendition("360p", 360, 1200, 2400, audio_bitrate=96, level="3.0", crf=21.5),
+    Rendition("480p", 480, 2000, 4000, audio_bitrate=128, level="3.1", crf=21.5),
+    Rendition("720p", 720, 4000, 8000, audio_bitrate=128, level="3.2"),
+    Rendition("1080p", 1080, 8000, 16000, audio_bitrate=128, level="4.2"),
 )
+
+# x264 tuned on benchmarks/transcode_ladder.py (see benchmarks/README.md): veryfast with the
+# cheapest motion search (dia), sub-pixel refinement (subme 1) and no partition search
+# (partitions=none) keeps mb-tree and its 10-frame lookahead, which is where most of the
+# bytes are saved; aq-mode 2 (auto-variance) buys back the structure those shortcuts lose.
+# About a third of the reference's CPU at its SSIM, for a few percent more bytes.
+DEFAULT_X264_PARAMS = "me=dia:subme=1:partitions=none:aq-mode=2"
 
 DEFAULT_LADDER = Ladder(
     renditions=tuple(r for r in STANDARD_RENDITIONS if r.name in {"480p", "720p", "1080p"}),
+    preset="veryfast",
+    crf=22.5,
+    x264_params=DEFAULT_X264_PARAMS,
 )
 
 

@@ -12,6 +12,8 @@ NAL_NON_IDR_SLICE = 1
 NAL_SPS = 7
 # The first access unit (delimiter, parameter sets, SEI, slice header) fits well inside this.
 MAX_HEADER_BYTES = 64 * 1024
+# A segment starts with its tables and the first video packet; no need to read megabytes.
+READ_BYTES = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -31,7 +33,8 @@ class FirstFrame:
 
 def first_video_frame(path: Path) -> FirstFrame | None:
     """Inspect the first H.264 access unit of a transport stream file; None if there is none."""
-    data = Path(path).read_bytes()
+    with Path(path).open("rb") as segment:
+        data = segment.read(READ_BYTES)
     payload = _first_video_pes(data)
     if payload is None:
         return None

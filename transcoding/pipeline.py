@@ -9,13 +9,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from transcoding.command import build_transcode_argv
-from transcoding.errors import OutputExistsError, TranscodeCancelledError, TranscodingError
+from transcoding.errors import (
+    CorruptSourceError,
+    OutputExistsError,
+    TranscodeCancelledError,
+    TranscodingError,
+    ValidationError,
+)
 from transcoding.hls import RenditionOutput, measure_rendition, validate, write_master_playlist
-from transcoding.ladder import DEFAULT_LADDER, Ladder, plan
+from transcoding.ladder import DEFAULT_LADDER, Ladder, Plan, plan
 from transcoding.probe import SourceInfo, probe
-from transcoding.runner import Progress, run_ffmpeg
+from transcoding.runner import Progress, mentions_corruption, run_ffmpeg
 from transcoding.storyboard import STORYBOARD_FOLDER, plan_storyboard, write_storyboard_index
-from transcoding.thumbnails import write_thumbnail
+from transcoding.thumbnails import THUMBNAIL_NAME, plan_thumbnail
 
 # Generous enough for a slow, shared machine: 2 cores encode 1080p ladders at ~1x realtime.
 TIMEOUT_FLOOR_SECONDS = 120
@@ -48,6 +54,12 @@ class TranscodeResult:
             "source": self.source.as_dict(),
             "storyboard": str(self.storyboard) if self.storyboard else None,
         }
+
+
+def work_folders(parent: Path) -> list[Path]:
+    """Temporary folders transcode() keeps in `parent` while it runs; any left behind by a
+    killed worker can be deleted once no transcode into `parent` is running."""
+    return sorted(p for p in Path(parent).glob(f".*{WORKDIR_SUFFIX}") if p.is_dir())
 
 
 def default_timeout(duration: float) -> float:
@@ -90,32 +102,40 @@ def transcode(
     )
     workdir.chmod(PUBLISHED_MODE)  # mkdtemp's 0700 would hide the output from the web server
     try:
-        for folder in [*(rung.name for rung in planned.renditions), STORYBOARD_FOLDER]:
+        folders = [rung.name for rung in planned.renditions]
+        for folder in [*folders, STORYBOARD_FOLDER] if board else folders:
             (workdir / folder).mkdir()
-        run_ffmpeg(
-            build_transcode_argv(source, info.video.index, planned, ladder, workdir, board),
+        stderr_tail = run_ffmpeg(
+            build_transcode_argv(
+                source,
+                info.video.index,
+                planned,
+                ladder,
+                workdir,
+                thumbnail=plan_thumbnail(
+                    thumbnail_at,
+                    info.duration,
+                    info.video.display_width,
+                    info.video.display_height,
+                    planned.frame_rate,
+                ),
+                storyboard=board,
+            ),
             duration=info.duration,
             on_progress=on_progress,
             cancel=cancel,
             timeout=timeout if timeout is not None else default_timeout(info.duration),
         )
-        thumbnail = write_thumbnail(info, workdir, at=thumbnail_at, cancel=cancel)
-        renditions = tuple(
-            measure_rendition(
-                workdir / rung.name, rung, planned.frame_rate, has_audio=planned.audio is not None
-            )
-            for rung in planned.renditions
-        )
-        validate(
-            workdir,
-            renditions,
-            source_duration=info.duration,
-            segment_seconds=ladder.segment_seconds,
-        )
+        try:
+            renditions = _check_output(workdir, planned, ladder.segment_seconds, info.duration)
+        except ValidationError as exc:
+            # ffmpeg skips undecodable frames and exits 0; what it said explains the gaps.
+            if mentions_corruption(stderr_tail):
+                raise CorruptSourceError(stderr_tail=stderr_tail) from exc
+            exc.stderr_tail = stderr_tail
+            raise
         master_playlist = write_master_playlist(workdir, renditions)
         storyboard = write_storyboard_index(board, workdir, info.duration) if board else None
-        if not board:
-            (workdir / STORYBOARD_FOLDER).rmdir()
         if cancel is not None and cancel.is_set():
             raise TranscodeCancelledError()
         _publish(workdir, output_dir)
@@ -129,11 +149,26 @@ def transcode(
         width=top.width,
         height=top.height,
         renditions=renditions,
-        thumbnail=output_dir / thumbnail.name,
+        thumbnail=output_dir / THUMBNAIL_NAME,
         master_playlist=output_dir / master_playlist.name,
         source=info,
         storyboard=output_dir / storyboard.name if storyboard else None,
     )
+
+
+def _check_output(
+    workdir: Path, planned: Plan, segment_seconds: float, source_duration: float
+) -> tuple[RenditionOutput, ...]:
+    if not (workdir / THUMBNAIL_NAME).is_file():
+        raise ValidationError("ffmpeg finished without writing the thumbnail.")
+    renditions = tuple(
+        measure_rendition(
+            workdir / rung.name, rung, planned.frame_rate, has_audio=planned.audio is not None
+        )
+        for rung in planned.renditions
+    )
+    validate(workdir, renditions, source_duration=source_duration, segment_seconds=segment_seconds)
+    return renditions
 
 
 def _publish(workdir: Path, output_dir: Path) -> None:

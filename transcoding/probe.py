@@ -79,7 +79,7 @@ def run_ffprobe(path: Path, *args: str) -> dict:
         )
     except subprocess.TimeoutExpired as exc:
         raise TranscodingError("Reading the source file took too long.") from exc
-    stderr_tail = tail(completed.stderr)
+    stderr_tail = _tail(completed.stderr)
     if completed.returncode != 0:
         raise NotMediaError(stderr_tail=stderr_tail)
     try:
@@ -190,12 +190,12 @@ def _number(value) -> float | None:
 
 def _fraction(value) -> Fraction | None:
     try:
-        fraction = Fraction(str(value))
+        fraction = Fraction(str(value).replace(":", "/"))  # aspect ratios come as "4:3"
     except (ValueError, ZeroDivisionError):
         return None
     return fraction if fraction > 0 else None
 
 
-def tail(text: str, lines: int = 20) -> str:
+def _tail(text: str, lines: int = 20) -> str:
     """The last `lines` lines of a tool's stderr, where the actual error usually is."""
     return "\n".join(text.strip().splitlines()[-lines:])

@@ -42,11 +42,12 @@ def run_ffmpeg(
     on_progress: Callable[[Progress], None] | None = None,
     cancel: threading.Event | None = None,
     timeout: float | None = None,
-) -> None:
+) -> str:
     """Run `argv` (which must write `-progress pipe:1`) to completion or raise.
 
     The callback runs on the calling thread. Cancelling or timing out terminates ffmpeg
-    and raises once it has exited, so no process outlives the call.
+    and raises once it has exited, so no process outlives the call. Returns the tail of
+    stderr: ffmpeg can succeed while complaining about the input.
     """
     process = subprocess.Popen(
         argv,
@@ -93,6 +94,7 @@ def run_ffmpeg(
     if process.returncode != 0:
         raise _failure(process.returncode, stderr_tail)
     _deliver(updates, on_progress, wait=0)
+    return stderr_tail
 
 
 def _failure(returncode: int, stderr_tail: str) -> Exception:
@@ -100,12 +102,16 @@ def _failure(returncode: int, stderr_tail: str) -> Exception:
         return EncodeFailedError(
             f"ffmpeg was killed by signal {-returncode}.", stderr_tail=stderr_tail
         )
-    lowered = stderr_tail.lower()
-    if any(marker in lowered for marker in CORRUPTION_MARKERS):
+    if mentions_corruption(stderr_tail):
         return CorruptSourceError(stderr_tail=stderr_tail)
     last_line = stderr_tail.strip().splitlines()[-1] if stderr_tail.strip() else ""
     reason = f"ffmpeg failed: {last_line}" if last_line else "ffmpeg failed without a message."
     return EncodeFailedError(_sentence(reason), stderr_tail=stderr_tail)
+
+
+def mentions_corruption(stderr_tail: str) -> bool:
+    lowered = stderr_tail.lower()
+    return any(marker in lowered for marker in CORRUPTION_MARKERS)
 
 
 def _deliver(

@@ -30,27 +30,25 @@ class Storyboard:
     def tiles_per_sprite(self) -> int:
         return self.columns * self.rows
 
+    def branch(self, branch_input: str, label: str) -> str:
+        return (
+            f"{branch_input}fps=1/{self.interval:g},"
+            f"scale={self.tile_width}:{self.tile_height},setsar=1,"
+            f"tile={self.columns}x{self.rows}[{label}]"
+        )
+
+    def output_args(self, label: str, workdir: Path) -> list[str]:
+        return [
+            "-map", f"[{label}]", "-c:v", "mjpeg", "-q:v", "5", "-f", "image2",
+            "-start_number", "0", str(workdir / STORYBOARD_FOLDER / SPRITE_PATTERN),
+        ]  # fmt: skip
+
 
 def plan_storyboard(interval: float, display_width: int, display_height: int) -> Storyboard:
     if interval <= 0:
         raise ValueError("The storyboard interval must be positive.")
     height = max(2, 2 * round(Fraction(TILE_WIDTH * display_height, display_width) / 2))
     return Storyboard(interval=interval, tile_width=TILE_WIDTH, tile_height=height)
-
-
-def storyboard_branch(board: Storyboard, branch_input: str, label: str) -> str:
-    return (
-        f"{branch_input}fps=1/{board.interval:g},"
-        f"scale={board.tile_width}:{board.tile_height},setsar=1,"
-        f"tile={board.columns}x{board.rows}[{label}]"
-    )
-
-
-def storyboard_output_args(label: str, workdir: Path) -> list[str]:
-    return [
-        "-map", f"[{label}]", "-c:v", "mjpeg", "-q:v", "5", "-f", "image2",
-        "-start_number", "0", str(workdir / STORYBOARD_FOLDER / SPRITE_PATTERN),
-    ]  # fmt: skip
 
 
 def tile_count(board: Storyboard, duration: float) -> int:

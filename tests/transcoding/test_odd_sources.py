@@ -214,3 +214,15 @@ def test_truncated_file_is_not_media(tmp_path, sample_video):
         transcode(truncated, tmp_path / "hls", ladder=TINY_LADDER)
 
     assert "moov atom not found" in caught.value.stderr_tail
+
+
+def test_non_square_pixels_are_shown_at_their_display_aspect(tmp_path):
+    # 320x240 stored pixels meant to be shown 16:9 (sample aspect 4:3), as on DVDs.
+    source = generate_video(tmp_path / "anamorphic.mp4", seconds=2, extra_args=("-aspect", "16:9"))
+    assert (probe(source).video.display_width, probe(source).video.display_height) == (427, 240)
+
+    result = transcode(source, tmp_path / "hls", ladder=TINY_LADDER)
+
+    assert [(r.width, r.height) for r in result.renditions] == [(256, 144), (426, 240)]
+    video = video_of(first_segment_streams(result, result.renditions[-1]))
+    assert (video["width"], video["height"], video["sample_aspect_ratio"]) == (426, 240, "1:1")

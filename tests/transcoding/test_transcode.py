@@ -6,15 +6,19 @@ import threading
 
 import pytest
 
+from tests.media import generate_video
 from tests.transcoding.conftest import TINY_LADDER
 from transcoding import (
     NotMediaError,
     OutputExistsError,
     TranscodeCancelledError,
+    TranscodeTimeoutError,
     transcode,
+    work_folders,
 )
 from transcoding.hls import read_variant_playlist
 from transcoding.mpegts import first_video_frame
+from transcoding.pipeline import default_timeout
 
 
 def ffprobe(path, *args):
@@ -206,3 +210,54 @@ def test_no_storyboard_unless_asked(transcoded):
 
     assert result.storyboard is None
     assert not (result.output_dir / "storyboard").exists()
+
+
+def mean_luma(image) -> float:
+    completed = subprocess.run(
+        [
+            "ffprobe", "-v", "error", "-f", "lavfi", f"movie={image},signalstats",
+            "-show_entries", "frame_tags=lavfi.signalstats.YAVG", "-of", "csv=p=0",
+        ],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return float(completed.stdout.split()[0])
+
+
+def test_thumbnail_skips_a_black_frame_at_the_asked_time(workspace):
+    # Frames from 3.0 s to 3.2 s are black; a naive grab at 3 s would be a black still.
+    source = generate_video(
+        workspace / "flash.mp4",
+        seconds=6,
+        extra_args=("-vf", "drawbox=c=black:t=fill:enable='between(t,3,3.2)'"),
+    )
+
+    result = transcode(source, workspace / "hls", ladder=TINY_LADDER, thumbnail_at=3.0)
+
+    assert mean_luma(result.thumbnail) > 60
+
+
+def test_timeout_stops_the_run_and_leaves_nothing_behind(workspace, sample_video):
+    with pytest.raises(TranscodeTimeoutError) as caught:
+        transcode(sample_video, workspace / "hls", ladder=TINY_LADDER, timeout=0.05)
+
+    assert not caught.value.permanent
+    assert leftovers(workspace) == []
+
+
+def test_default_timeout_grows_with_the_duration():
+    assert default_timeout(0) == 120
+    assert default_timeout(3600) > default_timeout(60) > default_timeout(0)
+    assert default_timeout(3600) >= 3600  # even a realtime encode of an hour fits
+
+
+def test_work_folder_exists_only_while_running_and_is_findable(workspace, sample_video):
+    seen_during_run = []
+
+    def look(_progress):
+        seen_during_run.extend(work_folders(workspace))
+
+    transcode(sample_video, workspace / "hls", ladder=TINY_LADDER, on_progress=look)
+
+    assert seen_during_run
+    assert seen_during_run[0].name.startswith(".hls.")
+    assert work_folders(workspace) == []
