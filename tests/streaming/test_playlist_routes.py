@@ -124,9 +124,7 @@ def test_a_ready_video_without_output_is_404(auth_client, make_video):
     assert response.json() == {"detail": "Video segment not found."}
 
 
-def test_the_front_ends_origin_may_read_playlists_and_segments_with_credentials(
-    auth_client, video
-):
+def test_the_front_ends_origin_may_read_playlists_and_segments_with_credentials(auth_client, video):
     origin = {"Origin": "http://127.0.0.1:5500"}
     for url in (
         f"/api/video/{video.pk}/master.m3u8",
