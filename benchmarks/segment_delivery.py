@@ -46,8 +46,6 @@ from benchmarks.nginx import (  # noqa: E402 - after the path setup above
 
 WORK = ROOT / "benchmarks" / "work" / "segment_delivery"
 README = ROOT / "benchmarks" / "README.md"
-README_START = "<!-- segment-delivery:start -->"
-README_END = "<!-- segment-delivery:end -->"
 RUNG = "480p"
 SEGMENT = "segment000.ts"
 SEGMENT_TARGETS = ["nginx", "app", "x-accel", "x-accel-floor"]
@@ -309,12 +307,13 @@ def main() -> None:
         database=environment["DATABASE_URL"].split(":")[0],
         cache="Redis" if environment["REDIS_URL"] else "local memory",
     )
+    table += "\n\n" + render_costs(per_request_costs(video_id, token))
     print(table)
     (WORK / "results.json").write_text(
         json.dumps({f"{k[0]}/{k[1]}": [r.__dict__ for r in v] for k, v in results.items()})
     )
     if args.readme:
-        write_readme(table)
+        write_readme(table, database=environment["DATABASE_URL"].split(":")[0])
 
 
 def site(upstream_port: int, port: int) -> str:
@@ -347,6 +346,83 @@ def measure(urls, args) -> dict[tuple[str, str], list[WrkResult]]:
                     flush=True,
                 )
     return results
+
+
+def per_request_costs(video_id: int, token: str) -> list[tuple[str, float]]:
+    """Where one segment request's CPU time goes, in this process without network (us).
+
+    CPU time of this thread, best of five batches: what a part costs, not how long it
+    waited for a core on the shared machine. The parts overlap: the whole request
+    contains the others.
+    """
+    import io
+    import logging
+    import time
+    import timeit
+
+    from django.conf import settings
+    from django.core.wsgi import get_wsgi_application
+    from django.db import close_old_connections
+    from django.test import RequestFactory
+    from ninja_jwt.tokens import AccessToken
+
+    from accounts.auth import jwt_auth
+    from catalog.models import Video
+    from streaming.paths import servable_file
+    from streaming.selectors import stream_for_viewer
+
+    application = get_wsgi_application()
+    path = f"/api/video/{video_id}/{RUNG}/{SEGMENT}"
+    cookie = f"{settings.AUTH_COOKIE_ACCESS}={token}"
+
+    def through_django(with_token: bool) -> None:
+        environ = RequestFactory().get(path, HTTP_HOST="127.0.0.1").environ
+        environ["wsgi.input"] = io.BytesIO()
+        if with_token:
+            environ["HTTP_COOKIE"] = cookie
+        statuses = []
+        response = application(environ, lambda status, headers: statuses.append(status))
+        for _chunk in response:
+            pass
+        response.close()
+        if statuses[0][:3] != ("200" if with_token else "401"):
+            raise RuntimeError(f"Unexpected {statuses[0]} for {path}.")
+
+    request = RequestFactory().get(path, HTTP_COOKIE=cookie)
+    viewer = jwt_auth(request)
+    folder = Video(pk=video_id).hls_dir
+
+    def authenticate() -> None:
+        jwt_auth(request)
+        close_old_connections()  # what the end of every request does
+
+    parts = [
+        ("whole segment request through Django's WSGI handler", lambda: through_django(True)),
+        ("the same without a token (401): middleware and Ninja", lambda: through_django(False)),
+        ("`jwt_auth`: token check and user row (connection as per request)", authenticate),
+        ("of which the JWT signature and claims check", lambda: AccessToken(token)),
+        ("stream facts (`stream_for_viewer`, cache hit)", lambda: stream_for_viewer(
+            video_id=video_id, user=viewer
+        )),
+        ("path check (`servable_file`)", lambda: servable_file(
+            Path(settings.MEDIA_ROOT), folder, f"{RUNG}/{SEGMENT}"
+        )),
+    ]  # fmt: skip
+    # The 401s would each log a warning; the breakdown is about the request, not the log.
+    logging.disable(logging.WARNING)
+    costs = []
+    for label, call in parts:
+        call()
+        best = min(timeit.repeat(call, number=200, repeat=5, timer=time.thread_time)) / 200
+        costs.append((label, best * 1e6))
+    logging.disable(logging.NOTSET)
+    return costs
+
+
+def render_costs(costs: list[tuple[str, float]]) -> str:
+    lines = ["| per-request CPU cost, in-process (best of 5 batches) | us |", "|---|---|"]
+    lines += [f"| {label} | {micros:,.0f} |" for label, micros in costs]
+    return "\n".join(lines)
 
 
 def render_table(results, *, args, segment_size, load, database, cache) -> str:
@@ -397,12 +473,17 @@ def render_table(results, *, args, segment_size, load, database, cache) -> str:
     return "\n".join(lines)
 
 
-def write_readme(table: str) -> None:
+def write_readme(table: str, *, database: str) -> None:
+    """Replace this database's table between its markers in README.md (or append it)."""
+    start, end = (
+        f"<!-- segment-delivery:{database}:start -->",
+        f"<!-- segment-delivery:{database}:end -->",
+    )
     text = README.read_text() if README.exists() else "# Benchmarks\n"
-    block = f"{README_START}\n{table}\n{README_END}"
-    if README_START in text:
-        before, rest = text.split(README_START, 1)
-        text = before + block + rest.split(README_END, 1)[1]
+    block = f"{start}\n{table}\n{end}"
+    if start in text:
+        before, rest = text.split(start, 1)
+        text = before + block + rest.split(end, 1)[1]
     else:
         text = text.rstrip("\n") + "\n\n" + block + "\n"
     README.write_text(text)

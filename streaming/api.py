@@ -39,9 +39,9 @@ PLAYLIST_TYPE = "application/vnd.apple.mpegurl"
 SEGMENT_TYPE = "video/MP2T"
 THUMBNAIL_TYPES = frozenset({"image/jpeg", "image/png", "image/webp"})
 
-# Browser caches only ("private": each answer depends on who asks). Segments never change
-# under a name while a ladder is live; playlists stay short so unpublishing and
-# re-transcodes reach players quickly.
+# Browser caches only ("private": each answer depends on who asks). A segment's bytes
+# change only when a re-transcode replaces the whole ladder, so a day is safe enough;
+# playlists stay short so unpublishing and re-transcodes reach players quickly.
 SEGMENT_CACHE = "private, max-age=86400"
 PLAYLIST_CACHE = "private, max-age=30"
 THUMBNAIL_CACHE = "private, max-age=3600"

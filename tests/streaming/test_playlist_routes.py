@@ -122,3 +122,19 @@ def test_a_ready_video_without_output_is_404(auth_client, make_video):
     response = auth_client.get(f"/api/video/{video.pk}/master.m3u8")
     assert response.status_code == 404
     assert response.json() == {"detail": "Video segment not found."}
+
+
+def test_the_front_ends_origin_may_read_playlists_and_segments_with_credentials(auth_client, video):
+    origin = {"Origin": "http://127.0.0.1:5500"}
+    for url in (
+        f"/api/video/{video.pk}/master.m3u8",
+        f"/api/video/{video.pk}/240p/segment000.ts",
+    ):
+        response = auth_client.get(url, headers=origin)
+        assert response.status_code == 200
+        assert response["Access-Control-Allow-Origin"] == "http://127.0.0.1:5500"
+        assert response["Access-Control-Allow-Credentials"] == "true"
+    foreign = auth_client.get(
+        f"/api/video/{video.pk}/master.m3u8", headers={"Origin": "https://evil.example"}
+    )
+    assert "Access-Control-Allow-Origin" not in foreign
