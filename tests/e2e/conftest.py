@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.live_server import ROOT, LiveStack, free_port
+from tests.live_server import ROOT, LiveStack, free_port, prerequisite_missing
 
 HLS_JS_VERSION = "1.7.4"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -57,9 +57,7 @@ def hls_js() -> Path:
         return script
     npm = shutil.which("npm")
     if npm is None:
-        pytest.skip(
-            "npm is not installed: hls.js comes from the npm registry (apt-get install npm)"
-        )
+        prerequisite_missing("npm is not installed: hls.js comes from the npm registry")
     argv = [npm, "install", "--prefix", str(folder), "--no-save", "--no-package-lock"]
     result = subprocess.run(
         [*argv, "--no-audit", "--no-fund", f"hls.js@{HLS_JS_VERSION}"],
@@ -68,16 +66,14 @@ def hls_js() -> Path:
         timeout=300,
     )
     if result.returncode != 0 or not script.exists():
-        pytest.skip(f"hls.js could not be installed from the npm registry:\n{result.stderr[-800:]}")
+        prerequisite_missing(f"hls.js could not be installed from npm:\n{result.stderr[-800:]}")
     return script
 
 
 @pytest.fixture(scope="session")
 def browser():
     if not Path(CHROMIUM).exists():
-        pytest.skip(
-            f"no Chromium at {CHROMIUM}: install Debian's package (apt-get install chromium)"
-        )
+        prerequisite_missing(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
