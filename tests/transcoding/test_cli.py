@@ -1,0 +1,117 @@
+"""python -m transcoding: JSON summary, progress bar on a terminal, one-line failures."""
+
+import json
+import os
+import pty
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from transcoding import Progress
+from transcoding.cli import progress_line
+
+ROOT = Path(__file__).resolve().parents[2]
+FAST = ["--ladder", "240p", "--segment", "2", "--preset", "superfast"]
+
+
+def run_cli(*args: str, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "transcoding", *map(str, args)],
+        cwd=ROOT, capture_output=True, text=True, timeout=120, **kwargs,
+    )  # fmt: skip
+
+
+def test_json_summary_describes_the_output(tmp_path, sample_video):
+    out = tmp_path / "hls"
+
+    completed = run_cli(sample_video, out, *FAST, "--json")
+
+    assert completed.returncode == 0, completed.stderr
+    summary = json.loads(completed.stdout)
+    assert summary["output_dir"] == str(out)
+    assert [(r["name"], r["width"], r["height"], r["segments"]) for r in summary["renditions"]] == [
+        ("240p", 320, 240, 3)
+    ]
+    assert summary["source"]["video"]["codec"] == "h264"
+    assert (out / "master.m3u8").is_file()
+    assert completed.stderr == ""  # no progress bar when stderr is not a terminal
+
+
+def test_human_summary_without_json(tmp_path, silent_video):
+    completed = run_cli(silent_video, tmp_path / "hls", *FAST)
+
+    assert completed.returncode == 0, completed.stderr
+    assert "240p  320x240" in completed.stdout
+    assert "master.m3u8" in completed.stdout
+
+
+def test_failure_exits_non_zero_with_one_line_reason(tmp_path):
+    text = tmp_path / "film.mp4"
+    text.write_text("not a film")
+
+    completed = run_cli(text, tmp_path / "hls", "--json")
+
+    assert completed.returncode == 1
+    assert completed.stderr == "error: The source file is not a readable audio or video file.\n"
+    assert json.loads(completed.stdout) == {
+        "error": "The source file is not a readable audio or video file.",
+        "kind": "NotMediaError",
+        "permanent": True,
+    }
+    assert not (tmp_path / "hls").exists()
+
+
+def test_unknown_rung_is_a_usage_error(tmp_path, sample_video):
+    completed = run_cli(sample_video, tmp_path / "hls", "--ladder", "480p,123p")
+
+    assert completed.returncode == 2
+    assert completed.stderr.startswith("error: Unknown rendition 123p; choose from ")
+
+
+def test_segment_that_breaks_the_keyframe_grid_is_a_usage_error(tmp_path, sample_video):
+    completed = run_cli(sample_video, tmp_path / "hls", "--segment", "5", "--keyframes", "2")
+
+    assert completed.returncode == 2
+    assert "multiple of the keyframe interval" in completed.stderr
+
+
+def test_progress_bar_is_drawn_on_a_terminal(tmp_path, sample_video):
+    controller, terminal = pty.openpty()
+    try:
+        completed = subprocess.run(
+            [sys.executable, "-m", "transcoding", sample_video, tmp_path / "hls", *FAST],
+            cwd=ROOT, stdout=subprocess.PIPE, stderr=terminal, timeout=120,
+        )  # fmt: skip
+        os.close(terminal)
+        drawn = b""
+        while True:
+            try:
+                chunk = os.read(controller, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            drawn += chunk
+    finally:
+        os.close(controller)
+
+    assert completed.returncode == 0
+    assert b"\r[" in drawn
+    assert b"100.0%" in drawn
+
+
+@pytest.mark.parametrize(
+    ("progress", "line"),
+    [
+        (Progress(0.0, None, None), "[..............................]   0.0%      --  ETA --:--"),
+        (Progress(50.0, 2.5, 75.0), "[###############...............]  50.0%   2.50x  ETA 1:15"),
+        (
+            Progress(100.0, 1.0, 3725.0),
+            "[##############################] 100.0%   1.00x  ETA 1:02:05",
+        ),
+    ],
+)
+def test_progress_line(progress, line):
+    assert progress_line(progress) == line

@@ -1,0 +1,112 @@
+"""run_ffmpeg(): progress callbacks, cancellation, timeouts and typed failures."""
+
+import subprocess
+import threading
+import time
+
+import pytest
+
+from transcoding import (
+    EncodeFailedError,
+    Progress,
+    TranscodeCancelledError,
+    TranscodeTimeoutError,
+)
+from transcoding.runner import progress_from_block, run_ffmpeg
+
+
+def realtime_source(seconds: float) -> list[str]:
+    """A lavfi clip read at playback speed, so the run lasts about `seconds`."""
+    return [
+        "ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-progress", "pipe:1",
+        "-stats_period", "0.1", "-re",
+        "-f", "lavfi", "-i", f"testsrc2=size=64x48:duration={seconds}",
+        "-f", "null", "-",
+    ]  # fmt: skip
+
+
+def test_progress_block_gives_percent_speed_and_eta():
+    progress = progress_from_block(
+        {"out_time_us": "2500000", "speed": "2.5x", "progress": "continue"}, duration=10
+    )
+
+    assert progress == Progress(percent=25.0, speed=2.5, eta_seconds=3.0)
+
+
+def test_progress_block_without_speed_has_no_eta_and_end_is_100():
+    early = progress_from_block({"out_time_us": "N/A", "speed": "N/A", "progress": "continue"}, 10)
+    end = progress_from_block({"out_time_us": "10000000", "speed": "3x", "progress": "end"}, 10)
+
+    assert early == Progress(percent=0.0, speed=None, eta_seconds=None)
+    assert end.percent == 100.0
+
+
+def test_callback_sees_rising_progress_up_to_100():
+    seen: list[Progress] = []
+
+    run_ffmpeg(realtime_source(1.5), duration=1.5, on_progress=seen.append)
+
+    percents = [p.percent for p in seen]
+    assert len(percents) >= 3
+    assert percents == sorted(percents)
+    assert 0 < percents[0] < 100
+    assert percents[-1] == 100.0
+    assert all(p.speed for p in seen[1:])
+
+
+def test_cancel_stops_ffmpeg_promptly():
+    cancel = threading.Event()
+    started = time.monotonic()
+
+    with pytest.raises(TranscodeCancelledError) as caught:
+        run_ffmpeg(
+            realtime_source(30), duration=30, on_progress=lambda _: cancel.set(), cancel=cancel
+        )
+
+    assert time.monotonic() - started < 10
+    assert not caught.value.permanent
+
+
+def test_timeout_stops_ffmpeg_and_says_how_long_it_waited():
+    started = time.monotonic()
+
+    with pytest.raises(TranscodeTimeoutError) as caught:
+        run_ffmpeg(realtime_source(30), duration=30, timeout=1)
+
+    assert time.monotonic() - started < 10
+    assert caught.value.reason == "Transcoding took longer than 1 seconds and was stopped."
+    assert not caught.value.permanent
+
+
+def test_failure_keeps_stderr_tail_and_a_one_line_reason():
+    argv = [
+        "ffmpeg", "-hide_banner", "-loglevel", "error", "-progress", "pipe:1",
+        "-f", "lavfi", "-i", "testsrc2=duration=1", "-c:v", "no-such-encoder", "-f", "null", "-",
+    ]  # fmt: skip
+
+    with pytest.raises(EncodeFailedError) as caught:
+        run_ffmpeg(argv, duration=1)
+
+    assert "no-such-encoder" in caught.value.stderr_tail
+    assert caught.value.reason.startswith("ffmpeg failed: ")
+    assert "\n" not in caught.value.reason
+    assert not caught.value.permanent
+
+
+def test_exception_in_callback_does_not_leave_ffmpeg_running(monkeypatch):
+    started = []
+    real_popen = subprocess.Popen
+
+    def recording_popen(*args, **kwargs):
+        started.append(real_popen(*args, **kwargs))
+        return started[-1]
+
+    monkeypatch.setattr(subprocess, "Popen", recording_popen)
+
+    def explode(_):
+        raise RuntimeError("callback broke")
+
+    with pytest.raises(RuntimeError, match="callback broke"):
+        run_ffmpeg(realtime_source(30), duration=30, on_progress=explode)
+
+    assert started[0].returncode is not None

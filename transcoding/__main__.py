@@ -1,0 +1,3 @@
+from transcoding.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,161 @@
+"""Ladder configuration and planning it against a source: which rungs, at which sizes and rate."""
+
+from dataclasses import dataclass, field, replace
+from fractions import Fraction
+
+from transcoding.probe import AudioStream, SourceInfo, VideoStream
+
+MAX_FRAME_RATE = 60
+FALLBACK_FRAME_RATE = Fraction(25)
+# Rungs are named for the height of a 16:9 box; a source is fitted into that box.
+BOX_ASPECT = Fraction(16, 9)
+
+
+@dataclass(frozen=True)
+class Rendition:
+    """One rung: fitted into a `height`p 16:9 box, capped in bitrate, optionally tuned apart."""
+
+    name: str
+    height: int
+    max_bitrate: int  # kbit/s, the VBV cap on top of constant quality
+    buffer_size: int  # kbit
+    audio_bitrate: int = 128  # kbit/s
+    profile: str = "high"
+    level: str = "4.0"
+    preset: str | None = None  # None: the ladder's preset
+    crf: float | None = None  # None: the ladder's crf
+    x264_params: str = ""  # appended to the ladder's x264_params
+
+    @property
+    def box(self) -> tuple[int, int]:
+        return _even(self.height * BOX_ASPECT), self.height
+
+
+@dataclass(frozen=True)
+class Ladder:
+    renditions: tuple[Rendition, ...]
+    segment_seconds: float = 6.0
+    keyframe_seconds: float = 2.0
+    preset: str = "veryfast"
+    crf: float = 21.0
+    x264_params: str = ""
+    # swscale algorithm for the downscales; bicubic is what `scale=-2:H` uses.
+    scaler: str = "bicubic"
+    extra_encoder_args: tuple[str, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        if not self.renditions:
+            raise ValueError("A ladder needs at least one rendition.")
+        if len({r.name for r in self.renditions}) != len(self.renditions):
+            raise ValueError("Rendition names must be unique.")
+        if self.keyframe_seconds <= 0 or self.segment_seconds <= 0:
+            raise ValueError("Segment and keyframe intervals must be positive.")
+        ratio = self.segment_seconds / self.keyframe_seconds
+        if abs(ratio - round(ratio)) > 1e-6:
+            # Otherwise segments would end between keyframes and run long.
+            raise ValueError("The segment length must be a multiple of the keyframe interval.")
+
+    def select(self, names: list[str]) -> "Ladder":
+        """A ladder with only the named rungs (known to this ladder or the standard ones)."""
+        known = {r.name: r for r in (*STANDARD_RENDITIONS, *self.renditions)}
+        unknown = [n for n in names if n not in known]
+        if unknown:
+            raise ValueError(
+                f"Unknown rendition {', '.join(unknown)}; choose from {', '.join(known)}."
+            )
+        chosen = sorted({known[n] for n in names}, key=lambda r: r.height)
+        return replace(self, renditions=tuple(chosen))
+
+
+@dataclass(frozen=True)
+class PlannedRendition:
+    """A rung as it will be encoded for one particular source."""
+
+    name: str
+    width: int
+    height: int
+    settings: Rendition
+
+
+@dataclass(frozen=True)
+class Plan:
+    renditions: tuple[PlannedRendition, ...]
+    frame_rate: Fraction
+    resample_frame_rate: bool
+    deinterlace: bool
+    audio: AudioStream | None
+
+
+STANDARD_RENDITIONS = (
+    Rendition("240p", 240, max_bitrate=700, buffer_size=1400, audio_bitrate=96, level="3.0"),
+    Rendition("360p", 360, max_bitrate=1200, buffer_size=2400, audio_bitrate=96, level="3.0"),
+    Rendition("480p", 480, max_bitrate=2000, buffer_size=4000, audio_bitrate=128, level="3.1"),
+    Rendition("720p", 720, max_bitrate=4000, buffer_size=8000, audio_bitrate=128, level="3.2"),
+    Rendition("1080p", 1080, max_bitrate=8000, buffer_size=16000, audio_bitrate=128, level="4.2"),
+)
+
+DEFAULT_LADDER = Ladder(
+    renditions=tuple(r for r in STANDARD_RENDITIONS if r.name in {"480p", "720p", "1080p"}),
+)
+
+
+def plan(source: SourceInfo, ladder: Ladder = DEFAULT_LADDER) -> Plan:
+    video = source.video
+    frame_rate, resample = output_frame_rate(video)
+    return Plan(
+        renditions=plan_renditions(video.display_width, video.display_height, ladder),
+        frame_rate=frame_rate,
+        resample_frame_rate=resample,
+        deinterlace=video.interlaced,
+        audio=source.default_audio,
+    )
+
+
+def plan_renditions(width: int, height: int, ladder: Ladder) -> tuple[PlannedRendition, ...]:
+    """Every rung whose box the source fills without upscaling, sized to keep its aspect.
+
+    A source smaller than the lowest rung gets that rung's settings at its own size.
+    """
+    portrait = height > width
+    planned = []
+    for rendition in sorted(ladder.renditions, key=lambda r: r.height):
+        box_width, box_height = rendition.box
+        if portrait:
+            box_width, box_height = box_height, box_width
+        scale = min(Fraction(box_width, width), Fraction(box_height, height))
+        if scale > 1:
+            continue
+        planned.append(
+            PlannedRendition(rendition.name, _even(width * scale), _even(height * scale), rendition)
+        )
+    if not planned:
+        lowest = min(ladder.renditions, key=lambda r: r.height)
+        own_width, own_height = _even(width), _even(height)
+        name = f"{min(own_width, own_height)}p"
+        planned.append(PlannedRendition(name, own_width, own_height, lowest))
+    return tuple(planned)
+
+
+def output_frame_rate(video: VideoStream) -> tuple[Fraction, bool]:
+    """The constant output rate, and whether frames must be dropped or repeated to reach it.
+
+    Variable-rate sources play at their average rate; above 60 fps the rate is halved (as
+    often as needed) so every rung stays within its H.264 level.
+    """
+    if video.variable_frame_rate:
+        rate = _rate(video.average_frame_rate) or FALLBACK_FRAME_RATE
+    else:
+        rate = _rate(video.frame_rate) or _rate(video.average_frame_rate) or FALLBACK_FRAME_RATE
+    halved = False
+    while rate > MAX_FRAME_RATE:
+        rate /= 2
+        halved = True
+    return rate, halved or video.variable_frame_rate
+
+
+def _rate(value: float) -> Fraction | None:
+    return Fraction(value).limit_denominator(1001) if value and value > 0 else None
+
+
+def _even(value) -> int:
+    return max(2, 2 * round(Fraction(value) / 2))

@@ -1,0 +1,121 @@
+"""Just enough MPEG-TS and H.264 parsing to see how a segment's first video frame begins."""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+PACKET_SIZE = 188
+SYNC_BYTE = 0x47
+PAT_PID = 0
+H264_STREAM_TYPE = 0x1B
+NAL_IDR_SLICE = 5
+NAL_NON_IDR_SLICE = 1
+NAL_SPS = 7
+# The first access unit (delimiter, parameter sets, SEI, slice header) fits well inside this.
+MAX_HEADER_BYTES = 64 * 1024
+
+
+@dataclass(frozen=True)
+class FirstFrame:
+    keyframe: bool  # the first slice is an IDR slice: decoding can start here
+    profile_idc: int | None  # from the sequence parameter set, when the segment carries one
+    constraint_flags: int | None
+    level_idc: int | None
+
+    @property
+    def avc_codec(self) -> str | None:
+        """The RFC 6381 codec string, e.g. avc1.64001f."""
+        if self.profile_idc is None:
+            return None
+        return f"avc1.{self.profile_idc:02x}{self.constraint_flags:02x}{self.level_idc:02x}"
+
+
+def first_video_frame(path: Path) -> FirstFrame | None:
+    """Inspect the first H.264 access unit of a transport stream file; None if there is none."""
+    data = Path(path).read_bytes()
+    payload = _first_video_pes(data)
+    if payload is None:
+        return None
+    return _first_frame(_elementary_stream(payload))
+
+
+def _packets(data: bytes):
+    """(pid, payload_unit_start, payload) for every well-formed packet."""
+    for offset in range(0, len(data) - PACKET_SIZE + 1, PACKET_SIZE):
+        packet = data[offset : offset + PACKET_SIZE]
+        if packet[0] != SYNC_BYTE:
+            continue
+        pid = ((packet[1] & 0x1F) << 8) | packet[2]
+        adaptation = (packet[3] >> 4) & 0x3
+        start = 4
+        if adaptation & 0x2:
+            start += 1 + packet[4]
+        if adaptation & 0x1 and start < PACKET_SIZE:
+            yield pid, bool(packet[1] & 0x40), packet[start:]
+
+
+def _section(payload: bytes) -> bytes:
+    """A PSI section without its pointer field, cut to its declared length."""
+    section = payload[1 + payload[0] :]
+    length = ((section[1] & 0x0F) << 8) | section[2]
+    return section[: 3 + length]
+
+
+def _first_video_pes(data: bytes) -> bytes | None:
+    pmt_pid = video_pid = None
+    collected = bytearray()
+    for pid, unit_start, payload in _packets(data):
+        if pid == PAT_PID and unit_start and pmt_pid is None:
+            pmt_pid = _pmt_pid(_section(payload))
+        elif pid == pmt_pid and unit_start and video_pid is None:
+            video_pid = _h264_pid(_section(payload))
+        elif pid == video_pid and video_pid is not None:
+            if unit_start and collected:
+                break
+            if unit_start or collected:
+                collected += payload
+            if len(collected) >= MAX_HEADER_BYTES:
+                break
+    return bytes(collected) if collected else None
+
+
+def _pmt_pid(section: bytes) -> int | None:
+    entries = section[8:-4]  # after the header, before the CRC
+    for offset in range(0, len(entries) - 3, 4):
+        program = (entries[offset] << 8) | entries[offset + 1]
+        if program != 0:
+            return ((entries[offset + 2] & 0x1F) << 8) | entries[offset + 3]
+    return None
+
+
+def _h264_pid(section: bytes) -> int | None:
+    program_info_length = ((section[10] & 0x0F) << 8) | section[11]
+    offset = 12 + program_info_length
+    end = len(section) - 4
+    while offset + 5 <= end:
+        stream_type = section[offset]
+        pid = ((section[offset + 1] & 0x1F) << 8) | section[offset + 2]
+        if stream_type == H264_STREAM_TYPE:
+            return pid
+        offset += 5 + (((section[offset + 3] & 0x0F) << 8) | section[offset + 4])
+    return None
+
+
+def _elementary_stream(pes: bytes) -> bytes:
+    if pes[:3] != b"\x00\x00\x01":
+        return b""
+    return pes[9 + pes[8] :]
+
+
+def _first_frame(stream: bytes) -> FirstFrame | None:
+    sps = None
+    position = stream.find(b"\x00\x00\x01")
+    while position != -1 and position + 3 < len(stream):
+        header = position + 3
+        nal_type = stream[header] & 0x1F
+        if nal_type == NAL_SPS and sps is None:
+            sps = stream[header + 1 : header + 4]
+        if nal_type in (NAL_IDR_SLICE, NAL_NON_IDR_SLICE):
+            profile, constraints, level = sps if sps and len(sps) == 3 else (None, None, None)
+            return FirstFrame(nal_type == NAL_IDR_SLICE, profile, constraints, level)
+        position = stream.find(b"\x00\x00\x01", header)
+    return None

@@ -1,0 +1,133 @@
+"""transcode(): probe, plan, encode every rung in one ffmpeg run, validate, publish by rename."""
+
+import os
+import shutil
+import tempfile
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from transcoding.command import build_transcode_argv
+from transcoding.errors import OutputExistsError, TranscodeCancelledError, TranscodingError
+from transcoding.hls import RenditionOutput, measure_rendition, validate, write_master_playlist
+from transcoding.ladder import DEFAULT_LADDER, Ladder, plan
+from transcoding.probe import SourceInfo, probe
+from transcoding.runner import Progress, run_ffmpeg
+from transcoding.thumbnails import write_thumbnail
+
+# Generous enough for a slow, shared machine: 2 cores encode 1080p ladders at ~1x realtime.
+TIMEOUT_FLOOR_SECONDS = 120
+TIMEOUT_PER_SOURCE_SECOND = 10
+WORKDIR_SUFFIX = ".transcoding"
+PUBLISHED_MODE = 0o755
+
+
+@dataclass(frozen=True)
+class TranscodeResult:
+    output_dir: Path
+    duration: float
+    width: int  # of the top rung
+    height: int
+    renditions: tuple[RenditionOutput, ...]
+    thumbnail: Path
+    master_playlist: Path
+    source: SourceInfo
+
+    def as_dict(self) -> dict:
+        return {
+            "output_dir": str(self.output_dir),
+            "duration": self.duration,
+            "width": self.width,
+            "height": self.height,
+            "renditions": [r.as_dict() for r in self.renditions],
+            "thumbnail": str(self.thumbnail),
+            "master_playlist": str(self.master_playlist),
+            "source": self.source.as_dict(),
+        }
+
+
+def default_timeout(duration: float) -> float:
+    return TIMEOUT_FLOOR_SECONDS + TIMEOUT_PER_SOURCE_SECOND * duration
+
+
+def transcode(
+    source: Path,
+    output_dir: Path,
+    *,
+    ladder: Ladder = DEFAULT_LADDER,
+    on_progress: Callable[[Progress], None] | None = None,
+    cancel: threading.Event | None = None,
+    timeout: float | None = None,
+    thumbnail_at: float = 3.0,
+) -> TranscodeResult:
+    """Turn `source` into an HLS ladder with a thumbnail in the new folder `output_dir`.
+
+    Everything is written into a hidden sibling folder first and renamed into place only
+    after validation, so on any failure `output_dir` does not exist. `timeout` (seconds)
+    defaults to one proportional to the source's duration.
+    """
+    source, output_dir = Path(source), Path(output_dir)
+    if output_dir.exists():
+        raise OutputExistsError(f"The output folder {output_dir.name} already exists.")
+    info = probe(source)
+    planned = plan(info, ladder)
+    output_dir.parent.mkdir(parents=True, exist_ok=True)
+    workdir = Path(
+        tempfile.mkdtemp(
+            prefix=f".{output_dir.name}.", suffix=WORKDIR_SUFFIX, dir=output_dir.parent
+        )
+    )
+    workdir.chmod(PUBLISHED_MODE)  # mkdtemp's 0700 would hide the output from the web server
+    try:
+        for rung in planned.renditions:
+            (workdir / rung.name).mkdir()
+        run_ffmpeg(
+            build_transcode_argv(source, info.video.index, planned, ladder, workdir),
+            duration=info.duration,
+            on_progress=on_progress,
+            cancel=cancel,
+            timeout=timeout if timeout is not None else default_timeout(info.duration),
+        )
+        thumbnail = write_thumbnail(info, workdir, at=thumbnail_at, cancel=cancel)
+        renditions = tuple(
+            measure_rendition(
+                workdir / rung.name, rung, planned.frame_rate, has_audio=planned.audio is not None
+            )
+            for rung in planned.renditions
+        )
+        validate(
+            workdir,
+            renditions,
+            source_duration=info.duration,
+            segment_seconds=ladder.segment_seconds,
+        )
+        master_playlist = write_master_playlist(workdir, renditions)
+        if cancel is not None and cancel.is_set():
+            raise TranscodeCancelledError()
+        _publish(workdir, output_dir)
+    except BaseException:
+        shutil.rmtree(workdir, ignore_errors=True)
+        raise
+    top = renditions[-1]
+    return TranscodeResult(
+        output_dir=output_dir,
+        duration=info.duration,
+        width=top.width,
+        height=top.height,
+        renditions=renditions,
+        thumbnail=output_dir / thumbnail.name,
+        master_playlist=output_dir / master_playlist.name,
+        source=info,
+    )
+
+
+def _publish(workdir: Path, output_dir: Path) -> None:
+    try:
+        os.rename(workdir, output_dir)
+    except FileExistsError as exc:
+        raise OutputExistsError(f"The output folder {output_dir.name} already exists.") from exc
+    except OSError as exc:
+        if output_dir.exists():
+            raise OutputExistsError(f"The output folder {output_dir.name} already exists.") from exc
+        raise TranscodingError(f"Could not move the output into place: {exc.strerror}.") from exc
