@@ -1,3 +1,170 @@
-from ninja import Router
+"""The auth routes of the contract. None of them uses `jwt_auth`: they are public, so a
+stale or forged cookie can never turn them into a 401."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
+from ninja import Cookie, Router, Status
+from ninja.errors import HttpError
+from ninja.errors import ValidationError as RequestValidationError
+
+from accounts import services, throttling
+from accounts.cookies import delete_auth_cookies, set_auth_cookies
+from accounts.models import User
+from accounts.schemas import (
+    DetailOut,
+    FieldErrorsOut,
+    LoginIn,
+    LoginOut,
+    MessageOut,
+    PasswordConfirmIn,
+    PasswordResetIn,
+    RegisterIn,
+    RegisterOut,
+    TokenRefreshOut,
+)
 
 router = Router(tags=["auth"])
+
+REFRESH_COOKIE = Cookie(
+    None, alias=settings.AUTH_COOKIE_REFRESH, description="The refresh token set at login."
+)
+MISSING_REFRESH_COOKIE = "No refresh token cookie was sent."
+
+
+@contextmanager
+def _refusals_as_http(status: int = 400) -> Iterator[None]:
+    """Service refusals in the contract's error shape (field messages as `errors`)."""
+    try:
+        yield
+    except ValidationError as error:
+        raise RequestValidationError(
+            [
+                {"loc": (field,), "msg": message}
+                for field, messages in error.message_dict.items()
+                for message in messages
+            ]
+        ) from error
+    except services.AccountError as error:
+        raise HttpError(status, str(error)) from error
+
+
+def _throttled(
+    request: HttpRequest, response: HttpResponse, action: str, email: str | None = None
+) -> Status | None:
+    """The 429 answer (with Retry-After) once the client IP, or the email address, has
+    used up its attempts at `action`; None while both may go on."""
+    attempts = [(f"{action}_ip", throttling.client_ip(request))]
+    if email is not None:
+        attempts.append((f"{action}_email", User.objects.normalize_email(email)))
+    retry_after = throttling.first_refusal(*attempts)
+    if retry_after is None:
+        return None
+    response["Retry-After"] = str(retry_after)
+    return Status(429, {"detail": f"Too many attempts. Please try again in {retry_after} seconds."})
+
+
+@router.post(
+    "/register/",
+    response={201: RegisterOut, 400: FieldErrorsOut, 429: DetailOut},
+    summary="Create an inactive account and mail its activation link",
+)
+def register(request: HttpRequest, payload: RegisterIn, response: HttpResponse):
+    if refused := _throttled(request, response, "register"):
+        return refused
+    with _refusals_as_http():
+        user = services.user_register(email=payload.email, password=payload.password)
+    return Status(201, {"user": {"id": user.pk, "email": user.email}})
+
+
+@router.get(
+    "/activate/{uidb64}/{token}/",
+    response={200: MessageOut, 400: DetailOut},
+    summary="Activate an account through the emailed link",
+)
+def activate(request: HttpRequest, uidb64: str, token: str):
+    with _refusals_as_http():
+        services.user_activate(uidb64=uidb64, token=token)
+    return Status(200, {"message": "Account successfully activated."})
+
+
+@router.post(
+    "/login/",
+    response={200: LoginOut, 400: FieldErrorsOut, 429: DetailOut},
+    summary="Log in: sets the access_token, refresh_token and csrftoken cookies",
+)
+def login(request: HttpRequest, payload: LoginIn, response: HttpResponse):
+    if refused := _throttled(request, response, "login", payload.email):
+        return refused
+    with _refusals_as_http():
+        user, tokens = services.user_login(
+            email=payload.email, password=payload.password, request=request
+        )
+    set_auth_cookies(response, access=tokens.access, refresh=tokens.refresh)
+    get_token(request)  # makes the CSRF middleware send a fresh, readable csrftoken cookie
+    return Status(
+        200, {"detail": "Login successful", "user": {"id": user.pk, "username": user.email}}
+    )
+
+
+@router.post(
+    "/logout/",
+    response={200: DetailOut, 400: DetailOut},
+    summary="Blacklist the refresh token and delete both JWT cookies",
+)
+def logout(
+    request: HttpRequest, response: HttpResponse, refresh_token: str | None = REFRESH_COOKIE
+):
+    if not refresh_token:
+        raise HttpError(400, MISSING_REFRESH_COOKIE)
+    services.refresh_token_revoke(refresh=refresh_token)
+    delete_auth_cookies(response)
+    return Status(
+        200,
+        {"detail": "Logout successful! All tokens will be deleted. Refresh token is now invalid."},
+    )
+
+
+@router.post(
+    "/token/refresh/",
+    response={200: TokenRefreshOut, 400: DetailOut, 401: DetailOut},
+    summary="Spend the refresh token for a new access token and a new refresh token",
+)
+def token_refresh(
+    request: HttpRequest, response: HttpResponse, refresh_token: str | None = REFRESH_COOKIE
+):
+    if not refresh_token:
+        raise HttpError(400, MISSING_REFRESH_COOKIE)
+    with _refusals_as_http(status=401):
+        tokens = services.refresh_token_rotate(refresh=refresh_token)
+    set_auth_cookies(response, access=tokens.access, refresh=tokens.refresh)
+    return Status(200, {"detail": "Token refreshed", "access": tokens.access})
+
+
+@router.post(
+    "/password_reset/",
+    response={200: DetailOut, 400: FieldErrorsOut, 429: DetailOut},
+    summary="Mail a password reset link (the answer is the same for unknown emails)",
+)
+def password_reset(request: HttpRequest, payload: PasswordResetIn, response: HttpResponse):
+    if refused := _throttled(request, response, "password_reset", payload.email):
+        return refused
+    services.password_reset_request(email=payload.email)
+    return Status(200, {"detail": "An email has been sent to reset your password."})
+
+
+@router.post(
+    "/password_confirm/{uidb64}/{token}/",
+    response={200: DetailOut, 400: FieldErrorsOut},
+    summary="Set a new password through the emailed link",
+)
+def password_confirm(request: HttpRequest, uidb64: str, token: str, payload: PasswordConfirmIn):
+    with _refusals_as_http():
+        services.password_reset_confirm(
+            uidb64=uidb64, token=token, new_password=payload.new_password
+        )
+    return Status(200, {"detail": "Your Password has been successfully reset."})

@@ -140,7 +140,11 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    # `username` is only an alias of the email here: compare once, name it "email address".
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {"user_attributes": ["email"]},
+    },
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
@@ -178,6 +182,22 @@ PASSWORD_RESET_URL_TEMPLATE = env_str(
 )
 ACTIVATION_TIMEOUT_SECONDS = env_int("ACTIVATION_TIMEOUT_SECONDS", 24 * 3600)
 PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT_SECONDS", 3600)
+
+# Throttling of the public auth routes: "<count>/<period>" (s, min, hour, day; "10/15min"
+# works too); an empty value switches that counter off.
+AUTH_THROTTLE_RATES = {
+    "login_ip": env_str("THROTTLE_LOGIN_IP", "20/min"),
+    "login_email": env_str("THROTTLE_LOGIN_EMAIL", "5/min"),
+    "register_ip": env_str("THROTTLE_REGISTER_IP", "10/hour"),
+    "password_reset_ip": env_str("THROTTLE_PASSWORD_RESET_IP", "10/hour"),
+    "password_reset_email": env_str("THROTTLE_PASSWORD_RESET_EMAIL", "3/hour"),
+}
+# Reverse proxies in front of the app that append the client address to X-Forwarded-For;
+# 0 trusts no header and throttles by REMOTE_ADDR.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+# Activation and reset mails are retried on failure, the delay doubling each time.
+ACCOUNT_EMAIL_RETRIES = env_int("ACCOUNT_EMAIL_RETRIES", 5)
+ACCOUNT_EMAIL_RETRY_DELAY_SECONDS = env_int("ACCOUNT_EMAIL_RETRY_DELAY_SECONDS", 30)
 
 # The demo account exists only in the embedded mode.
 DEMO_ACCOUNT_ENABLED = env_bool("DEMO_ACCOUNT_ENABLED", DEBUG)

@@ -1,0 +1,193 @@
+"""Account writes: registration, activation, login, token rotation, password reset.
+
+Refusals are exceptions without HTTP in them: `AccountError` subclasses carry the
+sentence to show, Django's `ValidationError` carries field messages.
+"""
+
+from dataclasses import dataclass
+from functools import partial
+
+from django.contrib.auth import authenticate
+from django.contrib.auth.models import update_last_login
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja_jwt.exceptions import TokenError
+from ninja_jwt.settings import api_settings
+from ninja_jwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+from ninja_jwt.tokens import RefreshToken
+from ninja_jwt.utils import datetime_from_epoch
+
+from accounts import tasks
+from accounts.models import User
+from accounts.tokens import (
+    ExpiringTokenGenerator,
+    activation_token_generator,
+    password_reset_token_generator,
+    uid_decode,
+)
+
+
+class AccountError(Exception):
+    """A refusal whose message is the sentence shown to the client."""
+
+
+class RegistrationRefused(AccountError):
+    pass
+
+
+class InvalidLink(AccountError):
+    pass
+
+
+class InvalidCredentials(AccountError):
+    pass
+
+
+class InvalidRefreshToken(AccountError):
+    pass
+
+
+@dataclass(frozen=True)
+class TokenPair:
+    access: str
+    refresh: str
+
+
+def _validate_password(password: str, *, user: User, field: str) -> None:
+    """Django's password validators, their messages reported under the form's field name."""
+    try:
+        validate_password(password, user)
+    except ValidationError as error:
+        raise ValidationError({field: error.messages}) from None
+
+
+def _user_from_link(uidb64: str, token: str, generator: ExpiringTokenGenerator) -> User | None:
+    """The user a link was made for, locked so two clicks cannot both spend the link."""
+    pk = uid_decode(uidb64)
+    if pk is None:
+        return None
+    user = User.objects.select_for_update().filter(pk=pk).first()
+    if user is None or not generator.check_token(user, token):
+        return None
+    return user
+
+
+@transaction.atomic
+def user_register(*, email: str, password: str) -> User:
+    """Create an inactive account and mail its activation link once the row is committed."""
+    email = User.objects.normalize_email(email)
+    _validate_password(password, user=User(email=email), field="password")
+    try:
+        # Hashing before the uniqueness check keeps a taken address as slow as a new one.
+        with transaction.atomic():
+            user = User.objects.create_user(email=email, password=password, is_active=False)
+    except IntegrityError:
+        # One generic sentence: registration must not confirm which addresses have accounts.
+        raise RegistrationRefused("Please check your entries and try again.") from None
+    transaction.on_commit(partial(tasks.send_account_email, "activation", user.pk))
+    return user
+
+
+@transaction.atomic
+def user_activate(*, uidb64: str, token: str) -> User:
+    user = _user_from_link(uidb64, token, activation_token_generator)
+    if user is None:
+        raise InvalidLink("This activation link is invalid, has expired or was already used.")
+    user.is_active = True
+    user.save(update_fields=["is_active"])
+    return user
+
+
+def token_pair_issue(*, user: User) -> TokenPair:
+    """A new refresh token (recorded as outstanding, so it can be revoked) and its access token."""
+    refresh = RefreshToken.for_user(user)
+    return TokenPair(access=str(refresh.access_token), refresh=str(refresh))
+
+
+@transaction.atomic
+def user_login(
+    *, email: str, password: str, request: HttpRequest | None = None
+) -> tuple[User, TokenPair]:
+    """Check the credentials; wrong password, unknown and inactive accounts look the same.
+
+    Django's ModelBackend hashes the password once even when no account has this
+    email, so an unknown address takes as long to refuse as a wrong password.
+    """
+    user = authenticate(request, email=email, password=password)
+    if user is None:
+        raise InvalidCredentials("Please check your email and password and try again.")
+    update_last_login(None, user)
+    return user, token_pair_issue(user=user)
+
+
+def _blacklist_once(token: RefreshToken, user: User | None) -> bool:
+    """Blacklist the token; False when it already was (a concurrent rotation got there first)."""
+    outstanding, _ = OutstandingToken.objects.get_or_create(
+        jti=token[api_settings.JTI_CLAIM],
+        defaults={
+            "user": user,
+            "token": str(token),
+            "expires_at": datetime_from_epoch(token["exp"]),
+        },
+    )
+    _, created = BlacklistedToken.objects.get_or_create(token=outstanding)
+    return created
+
+
+def _decode_refresh(raw: str) -> tuple[RefreshToken | None, User | None]:
+    """The verified token (signature, expiry, not blacklisted) and its user, or Nones."""
+    try:
+        token = RefreshToken(raw)
+    except TokenError:
+        return None, None
+    return token, User.objects.filter(pk=token.get(api_settings.USER_ID_CLAIM)).first()
+
+
+@transaction.atomic
+def refresh_token_rotate(*, refresh: str) -> TokenPair:
+    """Spend a refresh token for a new pair; an old, forged or spent token is refused."""
+    token, user = _decode_refresh(refresh)
+    if token is None or user is None or not user.is_active or not _blacklist_once(token, user):
+        raise InvalidRefreshToken("The refresh token is invalid or has expired.")
+    return token_pair_issue(user=user)
+
+
+@transaction.atomic
+def refresh_token_revoke(*, refresh: str) -> None:
+    """Blacklist a refresh token; one that is already unusable needs nothing more."""
+    token, user = _decode_refresh(refresh)
+    if token is not None:
+        _blacklist_once(token, user)
+
+
+def _revoke_all_refresh_tokens(user: User) -> None:
+    live = OutstandingToken.objects.filter(
+        user=user, expires_at__gt=timezone.now(), blacklistedtoken__isnull=True
+    )
+    BlacklistedToken.objects.bulk_create(
+        [BlacklistedToken(token=token) for token in live], ignore_conflicts=True
+    )
+
+
+@transaction.atomic
+def password_reset_request(*, email: str) -> None:
+    """Mail a reset link if an active account has this email; say nothing either way."""
+    user = User.objects.filter(email=User.objects.normalize_email(email), is_active=True).first()
+    if user is not None:
+        transaction.on_commit(partial(tasks.send_account_email, "password_reset", user.pk))
+
+
+@transaction.atomic
+def password_reset_confirm(*, uidb64: str, token: str, new_password: str) -> User:
+    """Set the new password; that spends the link and signs the account out everywhere."""
+    user = _user_from_link(uidb64, token, password_reset_token_generator)
+    if user is None:
+        raise InvalidLink("This password reset link is invalid, has expired or was already used.")
+    _validate_password(new_password, user=user, field="new_password")
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    _revoke_all_refresh_tokens(user)
+    return user

@@ -1,0 +1,30 @@
+import socket
+
+import pytest
+
+from tests.accounts.helpers import JsonApi
+
+
+@pytest.fixture
+def api(client, django_capture_on_commit_callbacks):
+    return JsonApi(client, django_capture_on_commit_callbacks)
+
+
+@pytest.fixture
+def unused_tcp_port() -> int:
+    """A local port nothing listens on: connecting to it is refused at once."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_at(settings):
+    """Send mail over real SMTP to a local port."""
+
+    def point_at(port: int) -> None:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST = "127.0.0.1"
+        settings.EMAIL_PORT = port
+
+    return point_at
