@@ -7,6 +7,19 @@ import pytest
 
 from tests.live_server import LiveStack
 
+# Fuzzing sends far more requests than any throttle allows; raise the limits so each request
+# reaches the code behind the throttle (tests/accounts pins the throttling itself).
+UNTHROTTLED = dict.fromkeys(
+    (
+        "THROTTLE_LOGIN_IP",
+        "THROTTLE_LOGIN_EMAIL",
+        "THROTTLE_REGISTER_IP",
+        "THROTTLE_PASSWORD_RESET_IP",
+        "THROTTLE_PASSWORD_RESET_EMAIL",
+    ),
+    "1000000/min",
+)
+
 
 @dataclass
 class FuzzTarget:
@@ -19,7 +32,7 @@ class FuzzTarget:
 
 @pytest.fixture(scope="session")
 def fuzz_target(tmp_path_factory) -> Iterator[FuzzTarget]:
-    stack = LiveStack(tmp_path_factory.mktemp("contract"), name="contract")
+    stack = LiveStack(tmp_path_factory.mktemp("contract"), name="contract", env=UNTHROTTLED)
     try:
         stack.install()
         tokens = {
