@@ -249,7 +249,7 @@ def film_facts(stack: LiveStack, film_id: int) -> dict:
     }
 
 
-def markdown(results: list[RunResult], facts: dict, seconds: float) -> str:
+def markdown(results: list[RunResult], facts: dict, seconds: float, load_before: str) -> str:
     cpu = platform.processor() or platform.machine()
     for line in Path("/proc/cpuinfo").read_text().splitlines():
         if line.startswith("model name"):
@@ -258,9 +258,11 @@ def markdown(results: list[RunResult], facts: dict, seconds: float) -> str:
     lines = [
         "## Load: concurrent viewers (`benchmarks/load_viewers.py`)",
         "",
-        f"Production setup on this machine ({os.cpu_count()} cores, {cpu}): Granian WSGI with "
-        f"{GRANIAN_WORKERS} workers, `DEBUG=false`, PostgreSQL, Redis (cache and queue), over "
-        "loopback. The film: 24 s generated 1280x720, uploaded with `upload_video --wait`, "
+        f"Production setup on this machine ({os.cpu_count()} cores, {cpu}; load average "
+        f"{load_before} before the run): Granian with {GRANIAN_WORKERS} workers as "
+        f"`manage.py serve --workers {GRANIAN_WORKERS}` starts it, `DEBUG=false`, PostgreSQL, "
+        "Redis (cache and queue), over loopback; the Huey worker is stopped once the film is "
+        "ready. The film: 24 s generated 1280x720, uploaded with `upload_video --wait`, "
         f"ladder {' / '.join(facts['rungs'])}, {facts['segments']} segments averaging "
         f"{facts['mean_segment_kb']:.0f} kB. Each viewer logs in once, then repeats list -> "
         "master playlist -> one rung's playlist -> every segment in order, without pauses "
@@ -323,6 +325,7 @@ def main() -> int:
             "Set DATABASE_URL (PostgreSQL) and REDIS_URL: the benchmark runs the production setup."
         )
         return 2
+    load_before = " / ".join(Path("/proc/loadavg").read_text().split()[:3])
     with tempfile.TemporaryDirectory(prefix="videoflix-load-") as folder:
         stack, film = prepare_stack(Path(folder), max(counts))
         try:
@@ -340,7 +343,7 @@ def main() -> int:
                 results.append(result)
         finally:
             stack.close()
-    section = markdown(results, facts, options.seconds)
+    section = markdown(results, facts, options.seconds, load_before)
     print(section)
     if options.write_readme:
         write_readme(section)
