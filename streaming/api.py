@@ -1,3 +1,221 @@
-from ninja import Router
+"""Protected HLS delivery: master and media playlists, segments and thumbnails.
 
-router = Router(tags=["streaming"])
+Every route needs a valid access token (cookie or Bearer) and a video the user may
+watch (`stream_for_viewer`); file names are checked by `servable_file` before any
+file is touched. Playlists use relative URIs, so a player that loaded the master
+playlist finds every other file through these same routes.
+"""
+
+import mimetypes
+from pathlib import Path
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
+from django.urls import register_converter
+from ninja import Router
+from ninja.errors import HttpError
+
+from accounts.auth import jwt_auth
+from catalog.models import Video
+from catalog.streaminfo import StreamInfo
+from streaming.paths import ServableFile, is_resolution, is_segment, servable_file
+from streaming.playlists import playlist_for_sibling_url
+from streaming.responses import bytes_response, file_response
+from streaming.schemas import ErrorOut
+from streaming.selectors import rung_for_request, stream_for_viewer
+
+router = Router(tags=["streaming"], auth=jwt_auth)
+
+PLAYLIST_TYPE = "application/vnd.apple.mpegurl"
+SEGMENT_TYPE = "video/MP2T"
+THUMBNAIL_TYPES = frozenset({"image/jpeg", "image/png", "image/webp"})
+
+# Browser caches only ("private": each answer depends on who asks). Segments never change
+# under a name while a ladder is live; playlists stay short so unpublishing and
+# re-transcodes reach players quickly.
+SEGMENT_CACHE = "private, max-age=86400"
+PLAYLIST_CACHE = "private, max-age=30"
+THUMBNAIL_CACHE = "private, max-age=3600"
+
+VIDEO_NOT_FOUND = "Video not found."
+SEGMENT_NOT_FOUND = "Video segment not found."
+THUMBNAIL_NOT_FOUND = "Thumbnail not found."
+
+_FILE_RESPONSES = {
+    200: None,
+    206: None,
+    304: None,
+    401: ErrorOut,
+    404: ErrorOut,
+    412: ErrorOut,
+    416: ErrorOut,
+}
+
+
+def _file_route(path: str, url_name: str, content_type: str | None = None, **documentation):
+    """Register a file view for GET (documented when `content_type` is given) and HEAD.
+
+    HEAD stays out of the OpenAPI document so each operation id appears once.
+    """
+    openapi = {"include_in_schema": False}
+    if content_type is not None:
+        binary = {content_type: {"schema": {"type": "string", "format": "binary"}}}
+        extra = {"responses": {200: {"content": binary}, 206: {"content": binary}}}
+        openapi = {"openapi_extra": extra, **documentation}
+
+    def register(view):
+        router.get(path, url_name=url_name, response=_FILE_RESPONSES, **openapi)(view)
+        router.api_operation(
+            ["HEAD"], path, url_name=url_name, response=_FILE_RESPONSES, include_in_schema=False
+        )(view)
+        return view
+
+    return register
+
+
+def _viewable(request: HttpRequest, video_id: int) -> StreamInfo:
+    info = stream_for_viewer(video_id=video_id, user=request.auth)
+    if info is None:
+        raise HttpError(404, VIDEO_NOT_FOUND)
+    return info
+
+
+def _media_root() -> Path:
+    return Path(settings.MEDIA_ROOT)
+
+
+def _hls_file(video_id: int, name: str) -> ServableFile:
+    file = servable_file(_media_root(), Video(pk=video_id).hls_dir, name)
+    if file is None:
+        raise HttpError(404, SEGMENT_NOT_FOUND)
+    return file
+
+
+@_file_route(
+    "video/{video_id}/master.m3u8",
+    "video_master",
+    PLAYLIST_TYPE,
+    summary="Adaptive master playlist",
+)
+def video_master(request: HttpRequest, video_id: int) -> HttpResponseBase:
+    _viewable(request, video_id)
+    return file_response(
+        request,
+        _hls_file(video_id, "master.m3u8"),
+        content_type=PLAYLIST_TYPE,
+        cache_control=PLAYLIST_CACHE,
+    )
+
+
+@_file_route(
+    "video/{video_id}/{resolution}/index.m3u8",
+    "video_variant",
+    PLAYLIST_TYPE,
+    summary="Media playlist of one rung",
+    description=(
+        "`resolution` matches `^\\d{3,4}p$`. A rung above the video's best one answers "
+        "with the best rung's playlist, its segment URIs pointing at that rung; a missing "
+        "rung below or between existing ones is 404."
+    ),
+)
+def video_variant(request: HttpRequest, video_id: int, resolution: str) -> HttpResponseBase:
+    if not is_resolution(resolution):
+        raise HttpError(404, SEGMENT_NOT_FOUND)
+    info = _viewable(request, video_id)
+    rung = rung_for_request(resolution, info.renditions)
+    if rung is None:
+        raise HttpError(404, SEGMENT_NOT_FOUND)
+    file = _hls_file(video_id, f"{rung}/index.m3u8")
+    if rung == resolution:
+        return file_response(
+            request, file, content_type=PLAYLIST_TYPE, cache_control=PLAYLIST_CACHE
+        )
+    # Small by nature (one line per segment), so it is rewritten in memory.
+    stat = file.path.stat()
+    return bytes_response(
+        request,
+        playlist_for_sibling_url(file.path.read_bytes(), rung),
+        etag=f'"{stat.st_mtime_ns:x}-{stat.st_size:x}-{rung}"',
+        last_modified=int(stat.st_mtime),
+        content_type=PLAYLIST_TYPE,
+        cache_control=PLAYLIST_CACHE,
+    )
+
+
+@_file_route(
+    "video/{video_id}/{resolution}/{segment}/",
+    "video_segment",
+    SEGMENT_TYPE,
+    summary="One MPEG-TS segment",
+    description=(
+        "`segment` matches `^[A-Za-z0-9_-]{1,64}\\.ts$`. Also answers without the trailing "
+        "slash (no redirect), which is how players resolve the playlists' relative URIs."
+    ),
+)
+@_file_route("video/{video_id}/{resolution}/{segment}", "video_segment_without_slash")
+def video_segment(
+    request: HttpRequest, video_id: int, resolution: str, segment: str
+) -> HttpResponseBase:
+    if not (is_resolution(resolution) and is_segment(segment)):
+        raise HttpError(404, SEGMENT_NOT_FOUND)
+    _viewable(request, video_id)
+    return file_response(
+        request,
+        _hls_file(video_id, f"{resolution}/{segment}"),
+        content_type=SEGMENT_TYPE,
+        cache_control=SEGMENT_CACHE,
+        offload=True,
+    )
+
+
+@_file_route(
+    "video/{video_id}/thumbnail.jpg",
+    "video_thumbnail",
+    "image/jpeg",
+    summary="Thumbnail image",
+    description=(
+        "Same access rule as the stream: the access cookie travels with the catalog's "
+        "`<img>` requests because the front ends are same-site."
+    ),
+)
+def video_thumbnail(request: HttpRequest, video_id: int) -> HttpResponseBase:
+    info = _viewable(request, video_id)
+    # An uploaded thumbnail wins over the one the transcode extracted.
+    if info.thumbnail:
+        file = servable_file(_media_root(), _media_root(), info.thumbnail)
+    else:
+        file = servable_file(_media_root(), Video(pk=video_id).hls_dir, "thumbnail.jpg")
+    content_type = file and mimetypes.guess_type(file.path.name)[0]
+    if content_type not in THUMBNAIL_TYPES:
+        raise HttpError(404, THUMBNAIL_NOT_FOUND)
+    return file_response(
+        request, file, content_type=content_type, cache_control=THUMBNAIL_CACHE, offload=True
+    )
+
+
+class _NestedPathConverter:
+    """A path with a slash inside it: what is left below /video/<id>/ for nothing else."""
+
+    regex = r"[^/]*/.+"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(_NestedPathConverter, "nested_path")
+
+
+@router.api_operation(
+    ["GET", "HEAD"],
+    "video/{video_id}/{nested_path:rest}",
+    response={401: ErrorOut, 404: ErrorOut},
+    include_in_schema=False,
+)
+def video_file_elsewhere(request: HttpRequest, video_id: int, rest: str) -> HttpResponseBase:
+    """Deeper paths no route above matched (a decoded `..%2F`, `//etc/passwd`) get the
+    contract's JSON 404 instead of Django's HTML page; it must stay the last video route."""
+    raise HttpError(404, SEGMENT_NOT_FOUND)

@@ -36,6 +36,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--preset", help="x264 preset for every rung (default: tuned per rung)")
     parser.add_argument("--crf", type=float, help="x264 CRF for every rung")
     parser.add_argument("--thumbnail-at", type=float, default=3.0, help="seconds (default 3)")
+    parser.add_argument(
+        "--storyboard",
+        type=float,
+        metavar="SECONDS",
+        help="also write preview sprites, a tile every SECONDS",
+    )
     parser.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
     return parser
 
@@ -83,6 +89,8 @@ def summary_lines(result: TranscodeResult) -> list[str]:
     ]
     lines.append(f"  master {result.master_playlist}")
     lines.append(f"  thumbnail {result.thumbnail}")
+    if result.storyboard:
+        lines.append(f"  storyboard {result.storyboard}")
     return lines
 
 
@@ -111,6 +119,7 @@ def main(
             on_progress=draw if show_bar else None,
             cancel=cancel,
             thumbnail_at=args.thumbnail_at,
+            storyboard_interval=args.storyboard,
         )
     except TranscodingError as exc:
         _end_bar(stderr, show_bar)

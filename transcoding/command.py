@@ -4,16 +4,23 @@ from fractions import Fraction
 from pathlib import Path
 
 from transcoding.ladder import Ladder, Plan
+from transcoding.storyboard import Storyboard, storyboard_branch, storyboard_output_args
 
 SEGMENT_PATTERN = "segment%03d.ts"
 VARIANT_PLAYLIST = "index.m3u8"
+STORYBOARD_LABEL = "storyboard"
 # x264 never decides on its own to start a GOP before the forced grid keyframe arrives.
 KEYINT_SLACK = 2
 
 
-def filter_graph(source_stream: int, plan: Plan, scaler: str) -> str:
-    """Decode-side fixes once, then one scaled 8-bit 4:2:0 branch per rung: [v0], [v1], ..."""
-    count = len(plan.renditions)
+def filter_graph(
+    source_stream: int, plan: Plan, scaler: str, storyboard: Storyboard | None = None
+) -> str:
+    """Decode-side fixes once, then one scaled 8-bit 4:2:0 branch per rung: [v0], [v1], ...
+
+    With a storyboard, one more branch samples tiles into [storyboard].
+    """
+    count = len(plan.renditions) + (1 if storyboard else 0)
     shared = []
     if plan.deinterlace:
         shared.append("bwdif=mode=send_frame")
@@ -27,23 +34,31 @@ def filter_graph(source_stream: int, plan: Plan, scaler: str) -> str:
         chains.append(f"[0:{source_stream}]" + ",".join(shared) + "".join(branch_inputs))
     else:
         branch_inputs = [f"[0:{source_stream}]"]
-    for branch_input, (i, rung) in zip(branch_inputs, enumerate(plan.renditions), strict=True):
+    for i, rung in enumerate(plan.renditions):
         chains.append(
-            f"{branch_input}scale={rung.width}:{rung.height}:flags={scaler},"
+            f"{branch_inputs[i]}scale={rung.width}:{rung.height}:flags={scaler},"
             f"format=yuv420p,setsar=1[v{i}]"
         )
+    if storyboard:
+        chains.append(storyboard_branch(storyboard, branch_inputs[-1], STORYBOARD_LABEL))
     return ";".join(chains)
 
 
 def build_transcode_argv(
-    source: Path, source_stream: int, plan: Plan, ladder: Ladder, workdir: Path
+    source: Path,
+    source_stream: int,
+    plan: Plan,
+    ladder: Ladder,
+    workdir: Path,
+    storyboard: Storyboard | None = None,
 ) -> list[str]:
-    """Pure: the complete ffmpeg command writing `workdir/<rung>/index.m3u8` + segments."""
+    """Pure: the complete ffmpeg command writing `workdir/<rung>/index.m3u8` + segments
+    (and `workdir/storyboard/spriteNNN.jpg` when a storyboard is asked for)."""
     argv = [
         "ffmpeg", "-hide_banner", "-nostdin", "-nostats", "-loglevel", "error",
         "-progress", "pipe:1", "-y",
         "-i", str(source),
-        "-filter_complex", filter_graph(source_stream, plan, ladder.scaler),
+        "-filter_complex", filter_graph(source_stream, plan, ladder.scaler, storyboard),
     ]  # fmt: skip
     keyframe_frames = max(1, round(ladder.keyframe_seconds * plan.frame_rate))
     stream_map = []
@@ -90,6 +105,8 @@ def build_transcode_argv(
         "-var_stream_map", " ".join(stream_map),
         str(workdir / "%v" / VARIANT_PLAYLIST),
     ]  # fmt: skip
+    if storyboard:
+        argv += storyboard_output_args(STORYBOARD_LABEL, workdir)
     return argv
 
 

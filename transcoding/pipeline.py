@@ -14,6 +14,7 @@ from transcoding.hls import RenditionOutput, measure_rendition, validate, write_
 from transcoding.ladder import DEFAULT_LADDER, Ladder, plan
 from transcoding.probe import SourceInfo, probe
 from transcoding.runner import Progress, run_ffmpeg
+from transcoding.storyboard import STORYBOARD_FOLDER, plan_storyboard, write_storyboard_index
 from transcoding.thumbnails import write_thumbnail
 
 # Generous enough for a slow, shared machine: 2 cores encode 1080p ladders at ~1x realtime.
@@ -33,6 +34,7 @@ class TranscodeResult:
     thumbnail: Path
     master_playlist: Path
     source: SourceInfo
+    storyboard: Path | None = None  # the WebVTT index of the sprites, when asked for
 
     def as_dict(self) -> dict:
         return {
@@ -44,6 +46,7 @@ class TranscodeResult:
             "thumbnail": str(self.thumbnail),
             "master_playlist": str(self.master_playlist),
             "source": self.source.as_dict(),
+            "storyboard": str(self.storyboard) if self.storyboard else None,
         }
 
 
@@ -60,18 +63,25 @@ def transcode(
     cancel: threading.Event | None = None,
     timeout: float | None = None,
     thumbnail_at: float = 3.0,
+    storyboard_interval: float | None = None,
 ) -> TranscodeResult:
     """Turn `source` into an HLS ladder with a thumbnail in the new folder `output_dir`.
 
     Everything is written into a hidden sibling folder first and renamed into place only
     after validation, so on any failure `output_dir` does not exist. `timeout` (seconds)
-    defaults to one proportional to the source's duration.
+    defaults to one proportional to the source's duration. With `storyboard_interval`
+    (seconds), scrubbing-preview sprites and `storyboard.vtt` are written as well.
     """
     source, output_dir = Path(source), Path(output_dir)
     if output_dir.exists():
         raise OutputExistsError(f"The output folder {output_dir.name} already exists.")
     info = probe(source)
     planned = plan(info, ladder)
+    board = (
+        plan_storyboard(storyboard_interval, info.video.display_width, info.video.display_height)
+        if storyboard_interval
+        else None
+    )
     output_dir.parent.mkdir(parents=True, exist_ok=True)
     workdir = Path(
         tempfile.mkdtemp(
@@ -80,10 +90,10 @@ def transcode(
     )
     workdir.chmod(PUBLISHED_MODE)  # mkdtemp's 0700 would hide the output from the web server
     try:
-        for rung in planned.renditions:
-            (workdir / rung.name).mkdir()
+        for folder in [*(rung.name for rung in planned.renditions), STORYBOARD_FOLDER]:
+            (workdir / folder).mkdir()
         run_ffmpeg(
-            build_transcode_argv(source, info.video.index, planned, ladder, workdir),
+            build_transcode_argv(source, info.video.index, planned, ladder, workdir, board),
             duration=info.duration,
             on_progress=on_progress,
             cancel=cancel,
@@ -103,6 +113,9 @@ def transcode(
             segment_seconds=ladder.segment_seconds,
         )
         master_playlist = write_master_playlist(workdir, renditions)
+        storyboard = write_storyboard_index(board, workdir, info.duration) if board else None
+        if not board:
+            (workdir / STORYBOARD_FOLDER).rmdir()
         if cancel is not None and cancel.is_set():
             raise TranscodeCancelledError()
         _publish(workdir, output_dir)
@@ -119,6 +132,7 @@ def transcode(
         thumbnail=output_dir / thumbnail.name,
         master_playlist=output_dir / master_playlist.name,
         source=info,
+        storyboard=output_dir / storyboard.name if storyboard else None,
     )
 
 

@@ -115,3 +115,11 @@ def test_progress_bar_is_drawn_on_a_terminal(tmp_path, sample_video):
 )
 def test_progress_line(progress, line):
     assert progress_line(progress) == line
+
+
+def test_storyboard_option(tmp_path, sample_video):
+    completed = run_cli(sample_video, tmp_path / "hls", *FAST, "--storyboard", "2", "--json")
+
+    assert completed.returncode == 0, completed.stderr
+    assert json.loads(completed.stdout)["storyboard"] == str(tmp_path / "hls" / "storyboard.vtt")
+    assert (tmp_path / "hls" / "storyboard" / "sprite000.jpg").is_file()

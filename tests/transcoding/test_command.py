@@ -7,6 +7,7 @@ from transcoding import DEFAULT_LADDER
 from transcoding.command import build_transcode_argv, filter_graph
 from transcoding.ladder import Plan, plan_renditions
 from transcoding.probe import AudioStream
+from transcoding.storyboard import plan_storyboard
 
 STEREO = AudioStream(index=1, codec="aac", channels=2, sample_rate=48000, default=True, language="")
 
@@ -118,3 +119,25 @@ def test_single_rung_needs_no_split():
         filter_graph(0, plan, "bicubic")
         == "[0:0]scale=320:240:flags=bicubic,format=yuv420p,setsar=1[v0]"
     )
+
+
+def test_storyboard_is_one_more_branch_of_the_same_decode():
+    board = plan_storyboard(10, 1920, 1080)
+    argv = build_transcode_argv(
+        Path("/in/film.mov"), 0, full_hd_plan(), DEFAULT_LADDER, Path("/out/work"), board
+    )
+
+    graph = option(argv, "-filter_complex")
+    assert argv.count("-i") == 1
+    assert "split=4[s0][s1][s2][s3]" in graph
+    assert graph.endswith("[s3]fps=1/10,scale=160:90,setsar=1,tile=5x5[storyboard]")
+    # A second output after the HLS one: JPEG sprites numbered from zero.
+    sprites = argv[argv.index("/out/work/%v/index.m3u8") + 1 :]
+    assert sprites[:4] == ["-map", "[storyboard]", "-c:v", "mjpeg"]
+    assert sprites[-1] == "/out/work/storyboard/sprite%03d.jpg"
+    assert option(sprites, "-start_number") == "0"
+
+
+def test_storyboard_tiles_keep_the_source_aspect():
+    assert plan_storyboard(5, 1080, 1920).tile_height == 284
+    assert plan_storyboard(5, 321, 241).tile_height == 120

@@ -186,3 +186,23 @@ def test_output_folder_is_readable_by_others(tmp_path, silent_video):
     result = transcode(silent_video, tmp_path / "hls", ladder=TINY_LADDER)
 
     assert result.output_dir.stat().st_mode & 0o777 == 0o755
+
+
+def test_storyboard_sprites_and_index(workspace, sample_video):
+    result = transcode(sample_video, workspace / "hls", ladder=TINY_LADDER, storyboard_interval=1)
+
+    assert result.storyboard == result.output_dir / "storyboard.vtt"
+    header, *cues = result.storyboard.read_text().strip().split("\n\n")
+    assert header == "WEBVTT"
+    assert len(cues) == 5
+    assert cues[0] == "00:00:00.000 --> 00:00:01.000\nstoryboard/sprite000.jpg#xywh=0,0,160,120"
+    assert cues[4].endswith("storyboard/sprite000.jpg#xywh=640,0,160,120")
+    sprite = ffprobe(result.output_dir / "storyboard" / "sprite000.jpg", "-show_streams")
+    assert (sprite["streams"][0]["width"], sprite["streams"][0]["height"]) == (800, 600)
+
+
+def test_no_storyboard_unless_asked(transcoded):
+    result, _ = transcoded
+
+    assert result.storyboard is None
+    assert not (result.output_dir / "storyboard").exists()

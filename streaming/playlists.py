@@ -1,0 +1,18 @@
+"""Media playlists served under another rung's URL."""
+
+
+def playlist_for_sibling_url(playlist: bytes, rung: str) -> bytes:
+    """`rung`'s media playlist with its relative URIs reaching back into `rung`'s folder.
+
+    A player that asked for /<id>/1080p/index.m3u8 resolves `segment000.ts` against
+    /<id>/1080p/; the best rung's segments live in /<id>/<rung>/, so each relative URI
+    line becomes `../<rung>/<uri>`. Tags, blank lines and absolute URIs stay as they are.
+    """
+    prefix = f"../{rung}/".encode("ascii")
+    lines = playlist.splitlines(keepends=True)
+    return b"".join(prefix + line if _is_relative_uri(line) else line for line in lines)
+
+
+def _is_relative_uri(line: bytes) -> bool:
+    uri = line.strip()
+    return bool(uri) and not uri.startswith((b"#", b"/")) and b"://" not in uri

@@ -1,0 +1,91 @@
+"""Scrubbing previews: one small tile every N seconds, packed into JPEG sprites, indexed by WebVTT.
+
+The tiles come from the same decode as the ladder (one more branch of the split), so a
+storyboard costs a few downscales, not another pass over the source.
+"""
+
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+from transcoding.errors import ValidationError
+
+STORYBOARD_FOLDER = "storyboard"
+SPRITE_PATTERN = "sprite%03d.jpg"
+INDEX_NAME = "storyboard.vtt"
+TILE_WIDTH = 160
+COLUMNS = ROWS = 5
+
+
+@dataclass(frozen=True)
+class Storyboard:
+    interval: float  # seconds between tiles
+    tile_width: int
+    tile_height: int
+    columns: int = COLUMNS
+    rows: int = ROWS
+
+    @property
+    def tiles_per_sprite(self) -> int:
+        return self.columns * self.rows
+
+
+def plan_storyboard(interval: float, display_width: int, display_height: int) -> Storyboard:
+    if interval <= 0:
+        raise ValueError("The storyboard interval must be positive.")
+    height = max(2, 2 * round(Fraction(TILE_WIDTH * display_height, display_width) / 2))
+    return Storyboard(interval=interval, tile_width=TILE_WIDTH, tile_height=height)
+
+
+def storyboard_branch(board: Storyboard, branch_input: str, label: str) -> str:
+    return (
+        f"{branch_input}fps=1/{board.interval:g},"
+        f"scale={board.tile_width}:{board.tile_height},setsar=1,"
+        f"tile={board.columns}x{board.rows}[{label}]"
+    )
+
+
+def storyboard_output_args(label: str, workdir: Path) -> list[str]:
+    return [
+        "-map", f"[{label}]", "-c:v", "mjpeg", "-q:v", "5", "-f", "image2",
+        "-start_number", "0", str(workdir / STORYBOARD_FOLDER / SPRITE_PATTERN),
+    ]  # fmt: skip
+
+
+def tile_count(board: Storyboard, duration: float) -> int:
+    return max(1, math.ceil(duration / board.interval))
+
+
+def write_storyboard_index(board: Storyboard, workdir: Path, duration: float) -> Path:
+    """The WebVTT file players use for thumbnails: each cue points at one tile of a sprite."""
+    folder = workdir / STORYBOARD_FOLDER
+    tiles = tile_count(board, duration)
+    sprites_needed = math.ceil(tiles / board.tiles_per_sprite)
+    sprites = sorted(p.name for p in folder.glob("sprite*.jpg"))
+    if len(sprites) < sprites_needed:
+        raise ValidationError(
+            f"The storyboard has {len(sprites)} sprites but {sprites_needed} were expected."
+        )
+    lines = ["WEBVTT", ""]
+    for tile in range(tiles):
+        start, end = tile * board.interval, min((tile + 1) * board.interval, duration)
+        sprite, position = divmod(tile, board.tiles_per_sprite)
+        row, column = divmod(position, board.columns)
+        x, y = column * board.tile_width, row * board.tile_height
+        lines += [
+            f"{_timestamp(start)} --> {_timestamp(end)}",
+            f"{STORYBOARD_FOLDER}/{sprites[sprite]}#xywh={x},{y},"
+            f"{board.tile_width},{board.tile_height}",
+            "",
+        ]
+    path = workdir / INDEX_NAME
+    path.write_text("\n".join(lines))
+    return path
+
+
+def _timestamp(seconds: float) -> str:
+    milliseconds = round(seconds * 1000)
+    hours, rest = divmod(milliseconds, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    return f"{hours:02d}:{minutes:02d}:{rest / 1000:06.3f}"
