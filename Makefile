@@ -43,6 +43,7 @@ migrate: setup
 # Demo data of the embedded mode: an active demo account and a short generated film.
 demo: migrate
 	$(PY) manage.py create_demo_user
+	$(PY) manage.py import_sample_video
 
 test: setup
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -1,3 +1,92 @@
-from ninja import Router
+"""The catalog router: what viewers may watch, and the staff's job controls."""
+
+from django.http import HttpRequest
+from ninja import Router, Status
+
+from accounts.auth import jwt_auth
+from catalog import selectors, services
+from catalog.models import Video
+from catalog.schemas import (
+    ErrorOut,
+    TranscodeAcceptedOut,
+    VideoDetailOut,
+    VideoListOut,
+    VideoStatusOut,
+)
 
 router = Router(tags=["catalog"])
+
+NOT_FOUND = "Video not found."
+STAFF_ONLY = "Only staff members may do this."
+
+
+@router.get(
+    "/video/",
+    response={200: list[VideoListOut], 401: ErrorOut},
+    auth=jwt_auth,
+    url_name="video_list",
+)
+def video_list(request: HttpRequest, ready_only: str | None = None, order: str | None = None):
+    """Ready and published videos, newest first.
+
+    `ready_only` and `order` are accepted for older front ends; the list is the same with them.
+    """
+    return selectors.video_list_streamable()
+
+
+@router.get(
+    "/video/{video_id}/",
+    response={200: VideoDetailOut, 401: ErrorOut, 404: ErrorOut},
+    auth=jwt_auth,
+    url_name="video_detail",
+)
+def video_detail(request: HttpRequest, video_id: int):
+    """One ready and published video with its renditions and master playlist (staff: any)."""
+    video = selectors.video_get_visible(video_id=video_id, staff=request.auth.is_staff)
+    if video is None:
+        return Status(404, {"detail": NOT_FOUND})
+    return video
+
+
+def _staff_video(request: HttpRequest, video_id: int) -> Video | Status:
+    if not request.auth.is_staff:
+        return Status(403, {"detail": STAFF_ONLY})
+    video = selectors.video_get_visible(video_id=video_id, staff=True)
+    if video is None:
+        return Status(404, {"detail": NOT_FOUND})
+    return video
+
+
+@router.get(
+    "/video/{video_id}/status/",
+    response={200: VideoStatusOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    auth=jwt_auth,
+    url_name="video_status",
+)
+def video_status(request: HttpRequest, video_id: int):
+    """Staff only: the transcode job's status, progress (0-100), error and timings."""
+    return _staff_video(request, video_id)
+
+
+@router.post(
+    "/video/{video_id}/transcode/",
+    response={
+        202: TranscodeAcceptedOut,
+        401: ErrorOut,
+        403: ErrorOut,
+        404: ErrorOut,
+        409: ErrorOut,
+    },
+    auth=jwt_auth,
+    url_name="video_transcode",
+)
+def video_transcode(request: HttpRequest, video_id: int):
+    """Staff only: transcode again; the current output keeps playing until the new one is done."""
+    video = _staff_video(request, video_id)
+    if isinstance(video, Status):
+        return video
+    try:
+        services.video_retranscode(video=video)
+    except services.VideoBusyError as exc:
+        return Status(409, {"detail": str(exc)})
+    return Status(202, {"detail": "Transcode accepted", "video_id": video.pk})

@@ -1,7 +1,10 @@
-from pathlib import Path
+from pathlib import Path, PureWindowsPath
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
+
+from catalog import outputs
 
 
 class Category(models.TextChoices):
@@ -33,8 +36,29 @@ class VideoStatus(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
+def has_live_output(status: str, output_live: bool) -> bool:
+    """Whether a finished HLS output is being served.
+
+    Re-transcoding a video (or failing to) leaves its previous output live, so once a
+    transcode has succeeded the video keeps playing whatever its later job status is.
+    """
+    return status == VideoStatus.READY or output_live
+
+
+class VideoQuerySet(models.QuerySet):
+    def with_live_output(self) -> "VideoQuerySet":
+        """The database form of `has_live_output`."""
+        return self.filter(Q(status=VideoStatus.READY) | Q(output_live=True))
+
+    def streamable(self) -> "VideoQuerySet":
+        """What viewers may list and play: a live output, published."""
+        return self.with_live_output().filter(is_published=True)
+
+
 def original_upload_to(instance: "Video", filename: str) -> str:
-    return f"originals/{Path(filename).name}"
+    # A client may send either separator; only the last part names the file.
+    name = PureWindowsPath(filename).name
+    return f"originals/{name if name.strip('.') else 'original'}"
 
 
 class Video(models.Model):
@@ -56,6 +80,10 @@ class Video(models.Model):
     height = models.PositiveIntegerField(null=True, blank=True)
     renditions = models.JSONField(default=list, blank=True, help_text='e.g. ["480p", "720p"]')
     source_metadata = models.JSONField(default=dict, blank=True)
+    output_live = models.BooleanField(
+        default=False,
+        help_text="A finished HLS output is served; it stays while the video is re-transcoded.",
+    )
 
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -71,6 +99,8 @@ class Video(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
 
+    objects = VideoQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
@@ -84,9 +114,17 @@ class Video(models.Model):
 
     @property
     def hls_dir(self) -> Path:
-        """Where the finished HLS ladder of this video lives: MEDIA_ROOT/hls/<id>/."""
-        return Path(settings.MEDIA_ROOT) / "hls" / str(self.pk)
+        """Where the live HLS ladder is served from: MEDIA_ROOT/hls/<id>/.
+
+        A symlink to the current output version (see catalog.outputs): resolve it before
+        checking that a requested file lies inside.
+        """
+        return outputs.live_dir(self.pk)
+
+    @property
+    def has_live_output(self) -> bool:
+        return has_live_output(self.status, self.output_live)
 
     @property
     def is_streamable(self) -> bool:
-        return self.status == VideoStatus.READY and self.is_published
+        return self.has_live_output and self.is_published

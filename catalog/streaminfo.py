@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 
-from catalog.models import Video, VideoStatus
+from catalog.models import Video, has_live_output
 
 CACHE_SECONDS = getattr(settings, "STREAM_INFO_CACHE_SECONDS", 30)
 
@@ -40,14 +40,15 @@ def stream_info(video_id: int) -> StreamInfo | None:
         return info
     row = (
         Video.objects.filter(pk=video_id)
-        .values("status", "is_published", "renditions", "thumbnail", "updated_at")
+        .values("status", "output_live", "is_published", "renditions", "thumbnail", "updated_at")
         .first()
     )
     if row is None:
         return None
     info = StreamInfo(
         video_id=video_id,
-        ready=row["status"] == VideoStatus.READY,
+        # A video being re-transcoded keeps playing its previous output.
+        ready=has_live_output(row["status"], row["output_live"]),
         published=row["is_published"],
         renditions=tuple(row["renditions"] or ()),
         thumbnail=row["thumbnail"] or "",

@@ -95,6 +95,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+    # Tests too use a file, not shared memory: worker threads and processes must share it
+    # and wait for each other's locks as they do in production.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-videoflix.sqlite3")}
 else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -250,6 +253,18 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 10 * 1024 *
 VIDEO_UPLOAD_MAX_BYTES = env_int("VIDEO_UPLOAD_MAX_BYTES", 20 * 1024**3)
 FILE_UPLOAD_PERMISSIONS = 0o644
 
+# Transcode jobs. Attempts count claims: transient failures and dead workers both use one up.
+VIDEO_TRANSCODE_MAX_ATTEMPTS = env_int("VIDEO_TRANSCODE_MAX_ATTEMPTS", 3)
+# The first retry waits this long, every further one twice as long as the one before.
+VIDEO_TRANSCODE_RETRY_DELAY_SECONDS = env_int("VIDEO_TRANSCODE_RETRY_DELAY_SECONDS", 30)
+# A processing video whose worker has not reported for this long was abandoned (dead worker).
+VIDEO_HEARTBEAT_STALE_SECONDS = env_int("VIDEO_HEARTBEAT_STALE_SECONDS", 120)
+# A pending video queued this long ago and never picked up is queued again (lost queue entry).
+VIDEO_PENDING_REQUEUE_SECONDS = env_int("VIDEO_PENDING_REQUEUE_SECONDS", 3600)
+# HLS rungs by name (e.g. 480p,720p,1080p) and x264 preset; empty: the transcoding defaults.
+VIDEO_TRANSCODE_RENDITIONS = env_list("VIDEO_TRANSCODE_RENDITIONS", [])
+VIDEO_TRANSCODE_PRESET = env_str("VIDEO_TRANSCODE_PRESET", "")
+
 # Streaming: serve segments through nginx (X-Accel-Redirect) instead of from Python.
 STREAMING_X_ACCEL = env_bool("STREAMING_X_ACCEL", False)
 STREAMING_X_ACCEL_PREFIX = env_str("STREAMING_X_ACCEL_PREFIX", "/protected-media/")
@@ -279,6 +294,6 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"huey": {"level": LOG_LEVEL}},
+    "loggers": {"huey": {"level": LOG_LEVEL, "handlers": ["console"], "propagate": False}},
 }
 STREAM_INFO_CACHE_SECONDS = env_int("STREAM_INFO_CACHE_SECONDS", 30)

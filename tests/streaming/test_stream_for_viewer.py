@@ -29,7 +29,9 @@ def test_every_route_answers_401_without_a_token(client, video):
     for url in stream_urls(video.pk):
         response = client.get(url)
         assert response.status_code == 401, url
-        assert response.json() == {"detail": "Unauthorized"}
+        assert response.json() == {
+            "detail": "Authentication credentials were not provided or are invalid."
+        }
 
 
 @pytest.mark.parametrize(

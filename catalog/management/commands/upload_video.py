@@ -1,0 +1,113 @@
+"""Upload a film from the command line: store it, queue its transcode, optionally wait for it."""
+
+import json
+import time
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.core.management.base import BaseCommand, CommandError
+
+from accounts.models import User
+from catalog.models import Category, Video, VideoStatus
+from catalog.schemas import VideoRecordOut
+from catalog.services import video_create
+from catalog.uploads import MovableFile
+from transcoding import TranscodingError, probe
+
+POLL_SECONDS = 1.0
+BAR_WIDTH = 30
+
+
+def category_from_input(text: str) -> str:
+    """A category slug from its slug or name, any case: "science-fiction", "Science fiction"."""
+    wanted = text.strip().lower()
+    for slug, name in Category.choices:
+        if wanted in (slug, name.lower()):
+            return slug
+    raise CommandError(f"Unknown category {text!r}; choose one of: {', '.join(Category.values)}.")
+
+
+class Command(BaseCommand):
+    help = "Store a video file, create its catalog entry and queue its transcode."
+
+    def add_arguments(self, parser):
+        parser.add_argument("path", type=Path, help="The video file.")
+        parser.add_argument("--title", required=True)
+        parser.add_argument("--description", default="")
+        parser.add_argument("--category", default=Category.DRAMA, help="Slug or name.")
+        parser.add_argument("--owner", help="Email of the uploading user.")
+        parser.add_argument("--publish", action="store_true", help="Show it once it is ready.")
+        parser.add_argument("--move", action="store_true", help="Move the file instead of copying.")
+        parser.add_argument("--json", action="store_true", help="Print the video as JSON.")
+        parser.add_argument("--wait", action="store_true", help="Wait until the transcode ends.")
+
+    def handle(self, *args, path: Path, title, description, category, owner, **options):
+        if not path.is_file():
+            raise CommandError(f"No such file: {path}")
+        uploader = None
+        if owner:
+            uploader = User.objects.filter(email=User.objects.normalize_email(owner)).first()
+            if uploader is None:
+                raise CommandError(f"No user has the email address {owner}.")
+        slug = category_from_input(category)
+        try:
+            probe(path)
+        except TranscodingError as exc:
+            raise CommandError(f"{path} is not a usable video: {exc.reason}") from exc
+
+        file_class = MovableFile if options["move"] else File
+        try:
+            with path.open("rb") as source:
+                video = video_create(
+                    title=title,
+                    description=description,
+                    category=slug,
+                    original=file_class(source, name=path.name),
+                    uploaded_by=uploader,
+                    publish=options["publish"],
+                )
+        except ValidationError as exc:
+            raise CommandError(" ".join(exc.messages)) from exc
+        if not options["json"]:
+            self.stdout.write(
+                f"Video {video.pk} ({video.title!r}) stored and queued for transcoding."
+            )
+
+        if options["wait"]:
+            video = self._wait(video)
+        else:
+            video.refresh_from_db()
+        if options["json"]:
+            self.stdout.write(json.dumps(VideoRecordOut.from_orm(video).model_dump(mode="json")))
+        elif options["wait"] and video.status == VideoStatus.READY:
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Video {video.pk} is ready: {', '.join(video.renditions)}, "
+                    f"{video.duration:.1f} s."
+                )
+            )
+        if video.status == VideoStatus.FAILED:
+            raise CommandError(f"Transcoding video {video.pk} failed: {video.error}")
+
+    def _wait(self, video: Video) -> Video:
+        """Poll until the job ends: a progress bar on a terminal, status changes otherwise."""
+        bar = self.stderr.isatty()
+        last_seen = None
+        while True:
+            video.refresh_from_db()
+            if bar:
+                filled = BAR_WIDTH * video.progress // 100
+                self.stderr.write(
+                    f"\r[{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {video.progress:3d}% "
+                    f"{video.get_status_display():<10}",
+                    ending="",
+                )
+            elif video.status != last_seen:
+                self.stderr.write(f"Video {video.pk}: {video.get_status_display().lower()}")
+            last_seen = video.status
+            if video.status in (VideoStatus.READY, VideoStatus.FAILED):
+                if bar:
+                    self.stderr.write("")
+                return video
+            time.sleep(POLL_SECONDS)

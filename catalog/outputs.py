@@ -1,0 +1,164 @@
+"""Each video's HLS output on disk, and how a new output replaces the old in one step.
+
+    MEDIA_ROOT/hls/<id>                 symlink to the live version (what streaming serves)
+    MEDIA_ROOT/hls/<id>.<version>/      a finished output: master.m3u8, <rung>/..., thumbnail.jpg
+    MEDIA_ROOT/hls/.work/<id>-<token>/  a transcode in progress
+
+A finished transcode becomes a version folder, then the symlink is replaced with `os.replace`,
+a single rename: a player sees the old output or the new one, never a gap or a mix.
+"""
+
+import os
+import re
+import secrets
+import shutil
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+
+HLS_FOLDER = "hls"
+WORK_FOLDER = ".work"
+
+_ENTRY_KINDS = (
+    ("link", re.compile(r"^(\d+)$")),
+    ("version", re.compile(r"^(\d+)\.[0-9a-f]+$")),
+    ("pending-link", re.compile(r"^\.(\d+)\.link-[0-9a-f]+$")),
+)
+_WORK_ENTRY = re.compile(r"^(\d+)-[0-9a-f]+$")
+
+
+def hls_root() -> Path:
+    return Path(settings.MEDIA_ROOT) / HLS_FOLDER
+
+
+def live_dir(video_id: int) -> Path:
+    return hls_root() / str(video_id)
+
+
+def live_name(video_id: int, relative: Path) -> str:
+    """Storage name (relative to MEDIA_ROOT) of a file of the live output, e.g. its thumbnail."""
+    return f"{HLS_FOLDER}/{video_id}/{relative.as_posix()}"
+
+
+def new_work_dir(video_id: int) -> Path:
+    work = hls_root() / WORK_FOLDER / f"{video_id}-{_token()}"
+    work.mkdir(parents=True)
+    return work
+
+
+def swap_in(video_id: int, built: Path) -> None:
+    """Make the finished output folder `built` the live output, then drop the previous one."""
+    root = hls_root()
+    version = root / f"{video_id}.{_token()}"
+    os.rename(built, version)
+    link = live_dir(video_id)
+    if link.is_symlink():
+        previous = root / os.readlink(link)
+    elif link.is_dir():
+        # A plain folder (written by other means): it becomes the previous version.
+        previous = root / f"{video_id}.{_token()}"
+        os.rename(link, previous)
+    else:
+        previous = None
+    pending_link = root / f".{video_id}.link-{_token()}"
+    os.symlink(version.name, pending_link)  # relative, so MEDIA_ROOT can move
+    os.replace(pending_link, link)
+    if previous is not None:
+        _remove(previous)
+
+
+def remove_all(video_id: int) -> None:
+    """Every file of a video's outputs: the live one, older versions and work in progress."""
+    for entry in _scan():
+        if entry.video_id == video_id:
+            _remove(entry.path)
+
+
+def remove_orphans(*, busy: Callable[[set[int]], Mapping[int, bool]]) -> list[Path]:
+    """Remove what no video needs; `busy` maps existing video ids to "a transcode is running".
+
+    The disk is listed before the database is asked: a worker creates its folders only after
+    claiming its video, so a folder listed before a "not processing" answer belongs to no
+    running transcode, and one created later is simply not judged this time.
+    """
+    entries = _scan()
+    if not entries:
+        return []
+    busy_by_id = busy({entry.video_id for entry in entries})
+    removed = []
+    for entry in entries:
+        if entry.is_orphan(busy_by_id):
+            _remove(entry.path)
+            removed.append(entry.path)
+    return removed
+
+
+def output_sizes(video_id: int) -> dict[str, int]:
+    """Bytes of the live output per rung folder, and of the files beside them."""
+    live = live_dir(video_id)
+    if not live.is_dir():
+        return {}
+    sizes: dict[str, int] = {}
+    for entry in sorted(live.iterdir()):
+        if entry.is_dir():
+            sizes[entry.name] = sum(f.stat().st_size for f in entry.rglob("*") if f.is_file())
+        else:
+            sizes["playlist and thumbnail"] = (
+                sizes.get("playlist and thumbnail", 0) + entry.stat().st_size
+            )
+    return sizes
+
+
+@dataclass(frozen=True)
+class _Entry:
+    kind: str
+    video_id: int
+    path: Path
+
+    def is_orphan(self, busy_by_id: Mapping[int, bool]) -> bool:
+        exists = self.video_id in busy_by_id
+        processing = busy_by_id.get(self.video_id, False)
+        if self.kind == "link":
+            return not exists
+        if self.kind == "version":
+            return not exists or (not processing and not self._is_live())
+        return not processing  # work folders and links about to be swapped in
+
+    def _is_live(self) -> bool:
+        link = live_dir(self.video_id)
+        return link.is_symlink() and (link.parent / os.readlink(link)) == self.path
+
+
+def _scan() -> list[_Entry]:
+    root = hls_root()
+    return [
+        *_entries(root.iterdir() if root.is_dir() else (), _ENTRY_KINDS),
+        *_entries(
+            (root / WORK_FOLDER).iterdir() if (root / WORK_FOLDER).is_dir() else (),
+            (("work", _WORK_ENTRY),),
+        ),
+    ]
+
+
+def _entries(paths: Iterable[Path], kinds) -> list[_Entry]:
+    found = []
+    for path in paths:
+        for kind, pattern in kinds:
+            match = pattern.match(path.name)
+            if match:
+                found.append(_Entry(kind, int(match.group(1)), path))
+                break
+    return found
+
+
+def _remove(path: Path) -> None:
+    if path.is_symlink() or path.is_file():
+        path.unlink(missing_ok=True)
+    else:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _token() -> str:
+    return secrets.token_hex(6)

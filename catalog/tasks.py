@@ -1,0 +1,145 @@
+"""Huey tasks: transcode one video, and the periodic sweep for abandoned jobs and stray files."""
+
+import logging
+import shutil
+import threading
+from dataclasses import replace
+
+from django.conf import settings
+from django.db import DatabaseError, close_old_connections
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task
+
+from catalog import jobs, outputs
+from catalog.selectors import video_busy_flags
+from transcoding import (
+    DEFAULT_LADDER,
+    Ladder,
+    Progress,
+    TranscodeResult,
+    TranscodingError,
+    transcode,
+)
+
+logger = logging.getLogger(__name__)
+
+# Progress and heartbeat writes: at most this often, and at least this often while alive.
+PROGRESS_SAVE_SECONDS = 2.0
+
+
+def configured_ladder() -> Ladder:
+    ladder = DEFAULT_LADDER
+    if settings.VIDEO_TRANSCODE_RENDITIONS:
+        ladder = ladder.select(list(settings.VIDEO_TRANSCODE_RENDITIONS))
+    if settings.VIDEO_TRANSCODE_PRESET:
+        ladder = replace(ladder, preset=settings.VIDEO_TRANSCODE_PRESET)
+    return ladder
+
+
+def enqueue_transcode(video_id: int, delay: float = 0) -> None:
+    if delay > 0:
+        transcode_video.schedule(args=(video_id,), delay=delay)
+    else:
+        transcode_video(video_id)
+
+
+# Huey's own retries cover failures before the claim, e.g. the database being unreachable.
+@db_task(retries=3, retry_delay=30, retry_backoff=2)
+def transcode_video(video_id: int) -> None:
+    claim = jobs.video_claim(video_id=video_id)
+    if claim is None:
+        logger.info("Video %s is not waiting for a transcode; nothing to do.", video_id)
+        return
+    logger.info("Transcoding video %s (attempt %s).", video_id, claim.attempt)
+    work = outputs.new_work_dir(video_id)
+    try:
+        result = _transcode_with_heartbeat(claim, work / "output")
+        if jobs.video_mark_ready(claim=claim, result=result):
+            rungs = ", ".join(rendition.name for rendition in result.renditions)
+            logger.info("Video %s is ready: %s.", video_id, rungs)
+    except TranscodingError as exc:
+        _record_failure(claim, exc.reason, retryable=not exc.permanent)
+    except OSError as exc:
+        _record_failure(claim, f"A file operation failed: {exc.strerror or exc}.", retryable=True)
+    except Exception:
+        logger.exception("Transcoding video %s failed unexpectedly.", video_id)
+        reason = "Transcoding failed unexpectedly; the worker log has the details."
+        _record_failure(claim, reason, retryable=False)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _record_failure(claim: jobs.Claim, reason: str, *, retryable: bool) -> None:
+    retry = jobs.video_record_failure(claim=claim, reason=reason, retryable=retryable)
+    logger.warning("Transcoding video %s failed: %s", claim.video_id, reason)
+    if retry is not None:
+        enqueue_transcode(claim.video_id, retry.delay)
+
+
+def _transcode_with_heartbeat(claim: jobs.Claim, output_dir) -> TranscodeResult:
+    """Run the library on a helper thread while this one saves progress and heartbeats.
+
+    The writes stay on the task's own thread (and database connection) however long ffmpeg,
+    the thumbnail or the validation take; losing the claim cancels the run.
+    """
+    latest = _LatestProgress()
+    cancel = threading.Event()
+    outcome: dict[str, object] = {}
+
+    def run() -> None:
+        try:
+            outcome["result"] = transcode(
+                claim.source,
+                output_dir,
+                ladder=configured_ladder(),
+                on_progress=latest,
+                cancel=cancel,
+            )
+        except BaseException as exc:  # handed to the task thread, which decides
+            outcome["error"] = exc
+
+    worker = threading.Thread(target=run, name=f"transcode-video-{claim.video_id}", daemon=True)
+    worker.start()
+    try:
+        while True:
+            worker.join(PROGRESS_SAVE_SECONDS)
+            if not worker.is_alive():
+                break
+            if not _heartbeat(claim, latest.percent):
+                logger.warning("Video %s was taken from this worker; stopping.", claim.video_id)
+                cancel.set()
+    finally:
+        if worker.is_alive():  # this thread is being torn down: ffmpeg must not outlive it
+            cancel.set()
+            worker.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["result"]
+
+
+class _LatestProgress:
+    """The library's progress callback: keeps only the newest figure for the next save."""
+
+    percent = 0.0
+
+    def __call__(self, progress: Progress) -> None:
+        self.percent = progress.percent
+
+
+def _heartbeat(claim: jobs.Claim, percent: float) -> bool:
+    try:
+        return jobs.video_heartbeat(claim=claim, progress=percent)
+    except DatabaseError:
+        # The encode does not need the database; if it stays away, the sweep requeues the job.
+        logger.warning("Could not save progress of video %s.", claim.video_id, exc_info=True)
+        close_old_connections()
+        return True
+
+
+@db_periodic_task(crontab(minute="*"))
+def sweep_transcodes() -> None:
+    """Requeue (or fail) abandoned jobs, requeue lost queue entries, remove orphaned folders."""
+    for video_id, retry in jobs.videos_requeue_abandoned():
+        enqueue_transcode(video_id, retry.delay)
+    for path in outputs.remove_orphans(busy=video_busy_flags):
+        logger.info("Removed orphaned transcode output %s.", path)

@@ -1,0 +1,215 @@
+"""The transcode task end to end (Huey in immediate mode): real ffmpeg, real files, real rows."""
+
+import re
+import threading
+import time
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from huey.contrib.djhuey import HUEY
+
+from catalog import jobs, outputs, tasks
+from catalog.models import Video, VideoStatus
+from catalog.services import video_delete
+from tests.catalog.conftest import files_under, media_files, wait_for, worker_thread
+from transcoding import TranscodingError, transcode
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def expected_failure(path, tmp_path) -> TranscodingError:
+    """What the transcoding library itself says about `path`."""
+    with pytest.raises(TranscodingError) as failure:
+        transcode(path, tmp_path / "expected-output")
+    return failure.value
+
+
+def test_upload_becomes_ready_with_three_renditions_and_a_thumbnail(upload, clip_480p):
+    video = upload(clip_480p, title="Three rungs")
+
+    video.refresh_from_db()
+    assert video.status == VideoStatus.READY, video.error
+    assert video.renditions == ["240p", "360p", "480p"]
+    assert (video.progress, video.error, video.attempts) == (100, "", 1)
+    assert (video.width, video.height) == (854, 480)
+    assert video.duration == pytest.approx(3.0, abs=0.2)
+    assert video.source_metadata["video"]["width"] == 854
+    assert video.transcode_started_at < video.transcode_finished_at
+    live = video.hls_dir.resolve()
+    assert live != video.hls_dir
+    assert live.parent == video.hls_dir.parent
+    master = (video.hls_dir / "master.m3u8").read_text()
+    for rung in video.renditions:
+        assert f"{rung}/index.m3u8" in master
+        assert sorted(p.name for p in (live / rung).glob("*.ts"))
+    assert video.thumbnail.name == f"hls/{video.pk}/thumbnail.jpg"
+    assert video.thumbnail.open("rb").read(2) == b"\xff\xd8"  # a JPEG
+    assert not list((outputs.hls_root() / outputs.WORK_FOLDER).iterdir())
+
+
+def test_corrupt_upload_fails_with_the_library_reason_and_leaves_other_videos_alone(
+    upload, clip_480p, clip_small, tmp_path
+):
+    good = upload(clip_small, title="Good")
+    good.refresh_from_db()
+    good_files = files_under(good.hls_dir)
+    corrupt = tmp_path / "corrupt.mp4"
+    corrupt.write_bytes(clip_480p.read_bytes()[: clip_480p.stat().st_size // 3])
+    library_says = expected_failure(corrupt, tmp_path)
+    assert library_says.permanent
+
+    broken = upload(corrupt, title="Broken")
+
+    broken.refresh_from_db()
+    assert broken.status == VideoStatus.FAILED
+    assert broken.error == library_says.reason
+    assert broken.attempts == 1  # permanent: no retry
+    assert broken.renditions == []
+    assert not broken.thumbnail
+    assert not broken.hls_dir.exists()
+    good.refresh_from_db()
+    assert good.status == VideoStatus.READY
+    assert files_under(good.hls_dir) == good_files
+
+
+def test_a_file_that_is_not_a_video_fails_at_once(upload, not_a_video, tmp_path):
+    video = upload(not_a_video, title="Notes")
+
+    video.refresh_from_db()
+    assert video.status == VideoStatus.FAILED
+    assert video.error == expected_failure(not_a_video, tmp_path).reason
+    assert video.attempts == 1
+
+
+def test_transient_failure_is_retried_and_then_succeeds(upload, clip_480p, kill_ffmpeg):
+    with kill_ffmpeg(times=1) as killer:
+        video = upload(clip_480p, title="Killed once")
+
+    video.refresh_from_db()
+    assert killer.killed == 1
+    assert video.status == VideoStatus.READY, video.error
+    assert video.attempts == 2
+    assert video.error == ""
+
+
+def test_transient_failures_stop_at_the_attempt_limit(settings, upload, clip_480p, kill_ffmpeg):
+    settings.VIDEO_TRANSCODE_MAX_ATTEMPTS = 2
+    with kill_ffmpeg(times=2) as killer:
+        video = upload(clip_480p, title="Killed every time")
+
+    video.refresh_from_db()
+    assert killer.killed == 2
+    assert video.status == VideoStatus.FAILED
+    assert video.attempts == 2
+    assert "killed by signal 9" in video.error
+    assert video.error.endswith("Gave up after 2 attempts.")
+    assert not video.hls_dir.exists()
+
+
+def test_retries_back_off(settings, upload, clip_480p, kill_ffmpeg):
+    settings.VIDEO_TRANSCODE_RETRY_DELAY_SECONDS = 30
+    HUEY.flush()  # immediate mode's in-memory queue
+    with kill_ffmpeg(times=1):
+        video = upload(clip_480p, title="Waits before retrying")
+
+    video.refresh_from_db()
+    assert video.status == VideoStatus.PENDING
+    assert video.error.endswith("Attempt 1 of 3 failed; retrying in 30 s.")
+    [retry] = HUEY.scheduled()
+    assert retry.args == (video.pk,)
+    wait = retry.eta - timezone.now().replace(tzinfo=None)
+    assert timedelta(seconds=25) < wait <= timedelta(seconds=30)
+
+    claim = jobs.video_claim(video_id=video.pk)
+    second = jobs.video_record_failure(claim=claim, reason="Disk hiccup.", retryable=True)
+    assert second.delay == 60
+
+
+def test_progress_is_saved_at_most_once_per_interval(monkeypatch, upload, clip_long):
+    interval = 0.5
+    monkeypatch.setattr(tasks, "PROGRESS_SAVE_SECONDS", interval)
+    with CaptureQueriesContext(connection) as queries:
+        started = time.monotonic()
+        video = upload(clip_long, title="Long enough to report progress")
+        elapsed = time.monotonic() - started
+
+    video.refresh_from_db()
+    assert video.status == VideoStatus.READY, video.error
+    set_clauses = [
+        q["sql"].partition(" SET ")[2].partition(" WHERE ")[0]
+        for q in queries
+        if q["sql"].startswith("UPDATE")
+    ]
+    heartbeats = [s for s in set_clauses if '"progress"' in s and '"status"' not in s]
+    assert elapsed > interval * 4, "the clip no longer takes long enough"
+    assert 2 <= len(heartbeats) <= elapsed / interval + 1
+    saved = [int(re.search(r'"progress" = (\d+)', s).group(1)) for s in heartbeats]
+    assert saved == sorted(saved)
+    assert any(0 < percent < 100 for percent in saved), saved
+
+
+def test_deleting_a_video_while_it_transcodes_stops_the_job_and_leaves_no_file(
+    settings, monkeypatch, upload, clip_long, real_queue
+):
+    monkeypatch.setattr(tasks, "PROGRESS_SAVE_SECONDS", 0.2)
+    # Queued only; the task runs on a thread of our own.
+    video = upload(clip_long, title="Deleted midway")
+    worker = worker_thread(video.pk)
+    try:
+        wait_for(
+            lambda: Video.objects.filter(pk=video.pk, status=VideoStatus.PROCESSING).exists(),
+            what="the worker to claim the video",
+        )
+        video_delete(video=Video.objects.get(pk=video.pk))
+        started = time.monotonic()
+    finally:
+        worker.join(timeout=60)
+    assert not worker.is_alive()
+    assert time.monotonic() - started < 15, "the worker should stop at its next heartbeat"
+    assert media_files(settings.MEDIA_ROOT) == []
+
+
+def test_claims_race_and_exactly_one_wins(upload, clip_small, real_queue):
+    video = upload(clip_small, title="Wanted by many")
+    contenders = 6
+    start = threading.Barrier(contenders)
+    claims = []
+
+    def contend():
+        start.wait()
+        try:
+            claims.append(jobs.video_claim(video_id=video.pk))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=contend) for _ in range(contenders)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    winners = [claim for claim in claims if claim is not None]
+    assert len(claims) == contenders
+    assert len(winners) == 1
+    video.refresh_from_db()
+    assert (video.status, video.attempts) == (VideoStatus.PROCESSING, 1)
+    assert video.transcode_started_at == winners[0].claimed_at
+
+
+def test_a_second_run_for_a_finished_video_changes_nothing(upload, clip_small):
+    video = upload(clip_small, title="Queued twice")
+    video.refresh_from_db()
+    live_files = files_under(video.hls_dir)
+
+    tasks.transcode_video(video.pk)
+
+    after = Video.objects.get(pk=video.pk)
+    assert (after.status, after.attempts, after.updated_at) == (
+        VideoStatus.READY,
+        1,
+        video.updated_at,
+    )
+    assert files_under(video.hls_dir) == live_files
