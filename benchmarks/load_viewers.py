@@ -221,7 +221,7 @@ def prepare_stack(workdir: Path, max_viewers: int) -> tuple[LiveStack, dict]:
     stack = LiveStack(
         workdir / "stack",
         name="bench",
-        env={"TRUSTED_PROXY_COUNT": "1", "LOG_LEVEL": "ERROR"},
+        env={"TRUSTED_PROXY_COUNT": "1"},
     )
     stack.install()
     stack.start_worker()

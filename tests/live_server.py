@@ -32,7 +32,7 @@ PRODUCTION_ENV = {
     "AUTH_COOKIE_SECURE": "false",
     "SECURE_SSL_REDIRECT": "false",
     "SECURE_HSTS_SECONDS": "0",
-    "LOG_LEVEL": "WARNING",
+    "LOG_LEVEL": "INFO",  # the default; the worker's "consumer started" line is awaited
 }
 # The file-based backend stands in for the mail server: each mail lands as a file to read back.
 FILE_EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
@@ -281,12 +281,12 @@ class LiveStack:
             raise LookupError(f"no video {video_id}")
         return rows[0]
 
-    def create_user(self, email: str, *, staff: bool = False) -> str:
+    def create_user(self, email: str, *, password: str | None = None, staff: bool = False) -> str:
         """An active account; returns an access token for it (as login would set)."""
         code = (
             "from accounts.models import User; from ninja_jwt.tokens import AccessToken; "
-            f"user = User.objects.create_user(email={email!r}, password=None, is_active=True, "
-            f"is_staff={staff!r}); print(AccessToken.for_user(user))"
+            f"user = User.objects.create_user(email={email!r}, password={password!r}, "
+            f"is_active=True, is_staff={staff!r}); print(AccessToken.for_user(user))"
         )
         return self.shell(code).strip().splitlines()[-1]
 

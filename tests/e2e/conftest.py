@@ -114,7 +114,12 @@ def site(tmp_path_factory, hls_js) -> Iterator[Site]:
     stack = LiveStack(
         workdir / "stack",
         name="e2e",
-        env={"FRONTEND_URL": frontend, "CORS_ALLOWED_ORIGINS": frontend},
+        # ultrafast: picture quality is not what the browser test is about
+        env={
+            "FRONTEND_URL": frontend,
+            "CORS_ALLOWED_ORIGINS": frontend,
+            "VIDEO_TRANSCODE_PRESET": "ultrafast",
+        },
     )
     server = None
     try:

@@ -4,13 +4,15 @@
 const videoflix = (() => {
   const API = window.VIDEOFLIX_API; // written into config.js by the test, e.g. http://127.0.0.1:8123/api
 
-  async function api(method, path, body) {
-    const init = { method, credentials: "include", headers: {} };
+  // `path` below the API root ("/login/"), or an absolute URL the API handed out; `options`
+  // adds fetch options, e.g. { cache: "no-store" } for a request that must reach the server.
+  async function api(method, path, body, options = {}) {
+    const init = { method, credentials: "include", headers: {}, ...options };
     if (body !== undefined) {
       init.headers["Content-Type"] = "application/json";
       init.body = JSON.stringify(body);
     }
-    const response = await fetch(API + path, init);
+    const response = await fetch(path.startsWith("http") ? path : API + path, init);
     const text = await response.text();
     let parsed = text;
     try {
