@@ -18,6 +18,7 @@ from catalog.schemas import VideoStatusOut
 from catalog.uploads import validate_upload_size
 
 EMPTY = "-"
+MAX_ID = 2**63 - 1  # primary keys are 64-bit; larger numbers must not reach the database
 JOB_FIELDS = ("attempts", "transcode_started_at", "transcode_finished_at", "heartbeat_at")
 
 
@@ -131,19 +132,19 @@ class VideoAdmin(admin.ModelAdmin):
         for video in queryset:
             services.video_delete(video=video)
 
-    @admin.action(description="Publish selected videos")
+    @admin.action(description="Publish selected videos", permissions=["change"])
     def publish(self, request, queryset):
         for video in queryset:
             services.video_publish(video=video)
         self.message_user(request, f"Published {len(queryset)} video(s).", messages.SUCCESS)
 
-    @admin.action(description="Unpublish selected videos")
+    @admin.action(description="Unpublish selected videos", permissions=["change"])
     def unpublish(self, request, queryset):
         for video in queryset:
             services.video_unpublish(video=video)
         self.message_user(request, f"Unpublished {len(queryset)} video(s).", messages.SUCCESS)
 
-    @admin.action(description="Re-transcode selected videos")
+    @admin.action(description="Re-transcode selected videos", permissions=["change"])
     def retranscode(self, request, queryset):
         queued, busy = [], []
         for video in queryset:
@@ -182,8 +183,10 @@ class VideoAdmin(admin.ModelAdmin):
         """`?ids=1,2,3` -> the same status the staff API gives, for the polling script."""
         if not self.has_view_permission(request):
             return JsonResponse({"detail": "You may not view videos."}, status=403)
-        ids = [int(part) for part in request.GET.get("ids", "").split(",") if part.isdigit()]
-        videos = Video.objects.filter(pk__in=ids[:200])
+        parts = request.GET.get("ids", "").split(",")
+        ids = [int(part) for part in parts if part.isascii() and part.isdigit()]
+        ids = [video_id for video_id in ids if 0 < video_id <= MAX_ID][:200]
+        videos = Video.objects.filter(pk__in=ids)
         payload = [VideoStatusOut.from_orm(video).model_dump(mode="json") for video in videos]
         return JsonResponse({"videos": payload})
 

@@ -5,14 +5,16 @@
     MEDIA_ROOT/hls/.work/<id>-<token>/  a transcode in progress
 
 A finished transcode becomes a version folder, then the symlink is replaced with `os.replace`,
-a single rename: a player sees the old output or the new one, never a gap or a mix.
+a single rename: every request finds the old output or the new one, complete, never a
+missing or half-written folder.
 """
 
 import os
 import re
 import secrets
 import shutil
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,12 +23,13 @@ from django.conf import settings
 HLS_FOLDER = "hls"
 WORK_FOLDER = ".work"
 
-_ENTRY_KINDS = (
-    ("link", re.compile(r"^(\d+)$")),
-    ("version", re.compile(r"^(\d+)\.[0-9a-f]+$")),
-    ("pending-link", re.compile(r"^\.(\d+)\.link-[0-9a-f]+$")),
-)
-_WORK_ENTRY = re.compile(r"^(\d+)-[0-9a-f]+$")
+# What may lie below MEDIA_ROOT/hls, by kind: (sub-folder, name pattern holding the video id).
+_KINDS = {
+    "link": ("", re.compile(r"(\d+)")),
+    "version": ("", re.compile(r"(\d+)\.[0-9a-f]+")),
+    "pending-link": ("", re.compile(r"\.(\d+)\.link-[0-9a-f]+")),
+    "work": (WORK_FOLDER, re.compile(r"(\d+)-[0-9a-f]+")),
+}
 
 
 def hls_root() -> Path:
@@ -42,10 +45,15 @@ def live_name(video_id: int, relative: Path) -> str:
     return f"{HLS_FOLDER}/{video_id}/{relative.as_posix()}"
 
 
-def new_work_dir(video_id: int) -> Path:
+@contextmanager
+def work_dir(video_id: int) -> Iterator[Path]:
+    """A fresh folder for one transcode attempt, removed afterwards whatever happens."""
     work = hls_root() / WORK_FOLDER / f"{video_id}-{_token()}"
-    work.mkdir(parents=True)
-    return work
+    try:
+        work.mkdir(parents=True)
+        yield work
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def swap_in(video_id: int, built: Path) -> None:
@@ -132,25 +140,14 @@ class _Entry:
 
 
 def _scan() -> list[_Entry]:
-    root = hls_root()
-    return [
-        *_entries(root.iterdir() if root.is_dir() else (), _ENTRY_KINDS),
-        *_entries(
-            (root / WORK_FOLDER).iterdir() if (root / WORK_FOLDER).is_dir() else (),
-            (("work", _WORK_ENTRY),),
-        ),
-    ]
-
-
-def _entries(paths: Iterable[Path], kinds) -> list[_Entry]:
-    found = []
-    for path in paths:
-        for kind, pattern in kinds:
-            match = pattern.match(path.name)
+    entries = []
+    for kind, (folder, pattern) in _KINDS.items():
+        directory = hls_root() / folder
+        for path in directory.iterdir() if directory.is_dir() else ():
+            match = pattern.fullmatch(path.name)
             if match:
-                found.append(_Entry(kind, int(match.group(1)), path))
-                break
-    return found
+                entries.append(_Entry(kind, int(match.group(1)), path))
+    return entries
 
 
 def _remove(path: Path) -> None:

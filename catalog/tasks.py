@@ -1,7 +1,6 @@
 """Huey tasks: transcode one video, and the periodic sweep for abandoned jobs and stray files."""
 
 import logging
-import shutil
 import threading
 from dataclasses import replace
 
@@ -51,12 +50,12 @@ def transcode_video(video_id: int) -> None:
         logger.info("Video %s is not waiting for a transcode; nothing to do.", video_id)
         return
     logger.info("Transcoding video %s (attempt %s).", video_id, claim.attempt)
-    work = outputs.new_work_dir(video_id)
     try:
-        result = _transcode_with_heartbeat(claim, work / "output")
-        if jobs.video_mark_ready(claim=claim, result=result):
-            rungs = ", ".join(rendition.name for rendition in result.renditions)
-            logger.info("Video %s is ready: %s.", video_id, rungs)
+        with outputs.work_dir(video_id) as work:
+            result = _transcode_with_heartbeat(claim, work / "output")
+            if jobs.video_mark_ready(claim=claim, result=result):
+                rungs = ", ".join(rendition.name for rendition in result.renditions)
+                logger.info("Video %s is ready: %s.", video_id, rungs)
     except TranscodingError as exc:
         _record_failure(claim, exc.reason, retryable=not exc.permanent)
     except OSError as exc:
@@ -65,8 +64,6 @@ def transcode_video(video_id: int) -> None:
         logger.exception("Transcoding video %s failed unexpectedly.", video_id)
         reason = "Transcoding failed unexpectedly; the worker log has the details."
         _record_failure(claim, reason, retryable=False)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
 
 
 def _record_failure(claim: jobs.Claim, reason: str, *, retryable: bool) -> None:

@@ -4,9 +4,17 @@ Every route needs a valid access token (cookie or Bearer) and a video the user m
 watch (`stream_for_viewer`); file names are checked by `servable_file` before any
 file is touched. Playlists use relative URIs, so a player that loaded the master
 playlist finds every other file through these same routes.
+
+Thumbnails need the token too. They only ever show in the signed-in catalog, and the
+front ends are same-site with the API (127.0.0.1:5500 and :8000: ports do not make
+sites), so the SameSite=Lax access cookie travels with the catalog's `<img>` requests.
+Public URLs would hand the whole catalog, ids being sequential, to anyone. The price
+is browser-only caching (`private`, revalidated by ETag) and, for a front end on
+another site, AUTH_COOKIE_SAMESITE=None.
 """
 
 import mimetypes
+import os
 from pathlib import Path
 
 from django.conf import settings
@@ -46,6 +54,7 @@ _FILE_RESPONSES = {
     200: None,
     206: None,
     304: None,
+    400: ErrorOut,
     401: ErrorOut,
     404: ErrorOut,
     412: ErrorOut,
@@ -53,14 +62,16 @@ _FILE_RESPONSES = {
 }
 
 
-def _file_route(path: str, url_name: str, content_type: str | None = None, **documentation):
-    """Register a file view for GET (documented when `content_type` is given) and HEAD.
+def _file_route(path: str, url_name: str, *content_types: str, **documentation):
+    """Register a file view for GET (documented when it names `content_types`) and HEAD.
 
     HEAD stays out of the OpenAPI document so each operation id appears once.
     """
     openapi = {"include_in_schema": False}
-    if content_type is not None:
-        binary = {content_type: {"schema": {"type": "string", "format": "binary"}}}
+    if content_types:
+        binary = {
+            kind: {"schema": {"type": "string", "format": "binary"}} for kind in content_types
+        }
         extra = {"responses": {200: {"content": binary}, 206: {"content": binary}}}
         openapi = {"openapi_extra": extra, **documentation}
 
@@ -132,10 +143,15 @@ def video_variant(request: HttpRequest, video_id: int, resolution: str) -> HttpR
             request, file, content_type=PLAYLIST_TYPE, cache_control=PLAYLIST_CACHE
         )
     # Small by nature (one line per segment), so it is rewritten in memory.
-    stat = file.path.stat()
+    try:
+        with open(file.path, "rb") as handle:
+            stat = os.fstat(handle.fileno())
+            playlist = handle.read()
+    except OSError:
+        raise HttpError(404, SEGMENT_NOT_FOUND) from None
     return bytes_response(
         request,
-        playlist_for_sibling_url(file.path.read_bytes(), rung),
+        playlist_for_sibling_url(playlist, rung),
         etag=f'"{stat.st_mtime_ns:x}-{stat.st_size:x}-{rung}"',
         last_modified=int(stat.st_mtime),
         content_type=PLAYLIST_TYPE,
@@ -172,7 +188,7 @@ def video_segment(
 @_file_route(
     "video/{video_id}/thumbnail.jpg",
     "video_thumbnail",
-    "image/jpeg",
+    *sorted(THUMBNAIL_TYPES),
     summary="Thumbnail image",
     description=(
         "Same access rule as the stream: the access cookie travels with the catalog's "

@@ -5,6 +5,7 @@ file they resolve to (symlinks followed) must lie inside the folder it was asked
 so no `..`, absolute path, NUL byte or planted symlink reaches anything else.
 """
 
+import os
 import re
 import stat
 from dataclasses import dataclass
@@ -42,21 +43,39 @@ class ServableFile:
 
 
 def servable_file(media_root: Path, folder: Path, name: str) -> ServableFile | None:
-    """The file `name` (relative, "/"-separated) inside `folder`, or None.
+    """The regular file `name` ("/"-separated, relative) inside `folder`, or None.
 
-    None when the folder or file is missing, when the resolved file lies outside the
-    resolved folder (a `..`, an absolute name or a symlink pointing elsewhere), or when
-    it is not a regular file. The folder itself may be a symlink (e.g. to a versioned
-    output); `folder` must lie below `media_root` as named.
+    The folder itself may be a symlink (e.g. to a versioned output). Below it, a name
+    with an empty, `.` or `..` part is refused outright; if no part is a symlink the
+    file lies inside the folder by construction, at one lstat per part. A symlink below
+    the folder is followed only if what it leads to still lies inside the real folder.
+    `folder` must lie below `media_root` as named.
     """
+    parts = name.split("/")
+    if any(part in ("", ".", "..") for part in parts):
+        return None
+    path = os.fspath(folder)
     try:
-        root = folder.resolve(strict=True)
-        candidate = root.joinpath(name).resolve(strict=True)
-        mode = candidate.stat().st_mode
-    except (OSError, ValueError, RuntimeError):
+        modes = []
+        for part in parts:
+            path = os.path.join(path, part)
+            modes.append(os.lstat(path).st_mode)
+        if any(stat.S_ISLNK(mode) for mode in modes):
+            path = _real_path_inside(folder, path)
+            if path is None:
+                return None
+            modes.append(os.stat(path).st_mode)
+    except (OSError, ValueError):
         # Missing, unreadable, a NUL byte or a symlink loop: not servable either way.
         return None
-    if not candidate.is_relative_to(root) or not stat.S_ISREG(mode):
+    if not stat.S_ISREG(modes[-1]):
         return None
-    media_name = folder.relative_to(media_root) / candidate.relative_to(root)
-    return ServableFile(path=candidate, media_name=media_name.as_posix())
+    media_name = "/".join((*folder.relative_to(media_root).parts, *parts))
+    return ServableFile(path=Path(path), media_name=media_name)
+
+
+def _real_path_inside(folder: Path, path: str) -> str | None:
+    real_folder = os.path.realpath(folder, strict=True)
+    real_path = os.path.realpath(path, strict=True)
+    inside = os.path.commonpath((real_folder, real_path)) == real_folder
+    return real_path if inside else None

@@ -116,7 +116,7 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 HUEY_NAME = env_str("HUEY_NAME", "videoflix")
-HUEY_WORKERS = env_int("HUEY_WORKERS", 1)
+HUEY_WORKERS = env_int("HUEY_WORKERS", 2)
 _huey_consumer = {"workers": HUEY_WORKERS, "worker_type": "thread", "periodic": True}
 if REDIS_URL:
     HUEY = {

@@ -9,7 +9,7 @@ from django.core.files import File
 from django.db import connection
 from huey.contrib.djhuey import HUEY
 
-from catalog import tasks
+from catalog import outputs, tasks
 from catalog.models import Video
 from catalog.services import video_create
 from tests.media import generate_video
@@ -77,6 +77,13 @@ def upload(staff_user):
             return video_create(original=File(source, name=path.name), **fields)
 
     return create
+
+
+def leftover_work_dir(video_id: int) -> Path:
+    """A work folder as a transcode attempt that never finished leaves it behind."""
+    work = outputs.hls_root() / outputs.WORK_FOLDER / f"{video_id}-{os.urandom(6).hex()}"
+    work.mkdir(parents=True)
+    return work
 
 
 def files_under(folder: Path) -> dict[str, float]:

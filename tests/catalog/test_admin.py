@@ -1,6 +1,7 @@
 """The video admin: upload, list with live status, actions, the change page, extra views."""
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
@@ -82,9 +83,11 @@ def test_the_list_shows_thumbnail_status_progress_duration_renditions(
         ("?is_published__exact=1", "Ready film", "Broken film"),
     ],
 )
-def test_filters_and_search(admin_client, upload, clip_small, not_a_video, query, shown, hidden):
-    upload(clip_small, title="Ready film", publish=True)
-    upload(not_a_video, title="Broken film")
+def test_filters_and_search(admin_client, query, shown, hidden):
+    Video.objects.create(
+        title="Ready film", original="originals/a.mp4", status=VideoStatus.READY, is_published=True
+    )
+    Video.objects.create(title="Broken film", original="originals/b.mp4", status=VideoStatus.FAILED)
     page = admin_client.get(CHANGELIST + query).content.decode()
     assert shown in page
     assert hidden not in page
@@ -170,7 +173,9 @@ def test_the_status_view_feeds_the_live_badges(admin_client, upload, clip_small,
 
 
 @pytest.mark.parametrize("signed_in", [False, True])
-def test_the_extra_views_are_for_staff_only(client, user, upload, clip_small, signed_in):
+def test_the_extra_views_are_for_staff_only(
+    client, user, upload, clip_small, real_queue, signed_in
+):
     video = upload(clip_small, title="Private")
     if signed_in:
         client.force_login(user)  # a viewer with a session, not staff
@@ -223,3 +228,26 @@ def test_the_thumbnail_view_never_sends_a_file_outside_the_media_folder(
     Video.objects.filter(pk=video.pk).update(thumbnail=name)
     response = admin_client.get(reverse("admin:catalog_video_thumbnail", args=[video.pk]))
     assert response.status_code == 404
+
+
+def test_staff_who_may_only_view_cannot_run_the_actions(
+    client, make_user, upload, clip_small, real_queue
+):
+    viewer = make_user(email="viewer-staff@example.com", is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_video"))
+    client.force_login(viewer)
+    video = upload(clip_small, title="Untouchable")
+
+    page = client.get(CHANGELIST).content.decode()
+    response = client.post(CHANGELIST, {"action": "publish", "_selected_action": [video.pk]})
+
+    assert 'value="publish"' not in page
+    assert response.status_code == 200  # "No action selected", nothing done
+    assert not Video.objects.get(pk=video.pk).is_published
+
+
+def test_the_status_view_ignores_ids_that_are_not_plain_numbers(admin_client, db):
+    url = reverse("admin:catalog_video_status")
+    response = admin_client.get(f"{url}?ids=\u00b2,-1,1e3,{10**30}")
+    assert response.status_code == 200
+    assert response.json() == {"videos": []}

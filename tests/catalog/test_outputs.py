@@ -3,11 +3,12 @@
 import os
 
 from catalog import outputs
+from tests.catalog.conftest import leftover_work_dir
 
 
 def built_output(video_id: int, marker: str):
     """A finished output as the transcoding library leaves it in a work folder."""
-    folder = outputs.new_work_dir(video_id) / "output"
+    folder = leftover_work_dir(video_id) / "output"
     (folder / "240p").mkdir(parents=True)
     (folder / "master.m3u8").write_text(marker)
     (folder / "240p" / "segment000.ts").write_bytes(b"\x47" * 188)
@@ -51,8 +52,8 @@ def test_a_plain_folder_in_place_is_replaced_too():
 def test_remove_all_touches_only_that_video():
     outputs.swap_in(1, built_output(1, "one"))
     outputs.swap_in(12, built_output(12, "twelve"))
-    outputs.new_work_dir(1)
-    outputs.new_work_dir(12)
+    leftover_work_dir(1)
+    leftover_work_dir(12)
 
     outputs.remove_all(1)
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 from catalog import jobs, outputs, tasks
 from catalog.models import Video, VideoStatus
 from catalog.selectors import video_busy_flags
-from tests.catalog.conftest import files_under
+from tests.catalog.conftest import files_under, leftover_work_dir
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -25,7 +25,7 @@ def abandoned(upload, clip_small, real_queue):
     def make(**fields):
         video = upload(clip_small, title="Abandoned")
         claim = jobs.video_claim(video_id=video.pk)  # the "worker" is us
-        work = outputs.new_work_dir(video.pk)
+        work = leftover_work_dir(video.pk)
         (work / "half-written.ts").write_bytes(b"\x47" * 188)
         Video.objects.filter(pk=video.pk).update(heartbeat_at=long_ago(), **fields)
         real_queue.immediate = True  # what the sweep queues runs here
@@ -61,7 +61,7 @@ def test_an_abandoned_job_on_its_last_attempt_fails(settings, abandoned):
 def test_a_job_with_a_fresh_heartbeat_is_left_alone(upload, clip_small, real_queue):
     video = upload(clip_small, title="Busy")
     claim = jobs.video_claim(video_id=video.pk)
-    work = outputs.new_work_dir(video.pk)
+    work = leftover_work_dir(video.pk)
     real_queue.immediate = True
 
     tasks.sweep_transcodes.call_local()
@@ -104,7 +104,7 @@ def test_orphaned_folders_go_and_everything_in_use_stays(upload, clip_small, rea
     stale_version.mkdir()
     stale_link = root / f".{ready.pk}.link-0123456789ab"
     stale_link.symlink_to(stale_version.name)
-    dead_work = outputs.new_work_dir(ready.pk)
+    dead_work = leftover_work_dir(ready.pk)
     # Output of a video deleted while the worker could not clean up.
     (root / "999999.0123456789ab").mkdir()
     (root / "999999").symlink_to("999999.0123456789ab")
@@ -112,7 +112,7 @@ def test_orphaned_folders_go_and_everything_in_use_stays(upload, clip_small, rea
     real_queue.immediate = False
     running = upload(clip_small, title="Running")
     jobs.video_claim(video_id=running.pk)
-    running_work = outputs.new_work_dir(running.pk)
+    running_work = leftover_work_dir(running.pk)
 
     removed = outputs.remove_orphans(busy=video_busy_flags)
 

@@ -27,8 +27,8 @@ def expected_failure(path, tmp_path) -> TranscodingError:
     return failure.value
 
 
-def test_upload_becomes_ready_with_three_renditions_and_a_thumbnail(upload, clip_480p):
-    video = upload(clip_480p, title="Three rungs")
+def test_upload_becomes_ready_with_three_renditions_and_a_thumbnail(auth_client, upload, clip_480p):
+    video = upload(clip_480p, title="Three rungs", publish=True)
 
     video.refresh_from_db()
     assert video.status == VideoStatus.READY, video.error
@@ -48,6 +48,13 @@ def test_upload_becomes_ready_with_three_renditions_and_a_thumbnail(upload, clip
     assert video.thumbnail.name == f"hls/{video.pk}/thumbnail.jpg"
     assert video.thumbnail.open("rb").read(2) == b"\xff\xd8"  # a JPEG
     assert not list((outputs.hls_root() / outputs.WORK_FOLDER).iterdir())
+    # What the catalog lists, streaming serves.
+    [listed] = auth_client.get("/api/video/").json()
+    thumbnail = auth_client.get(listed["thumbnail_url"])
+    assert thumbnail.status_code == 200
+    assert b"".join(thumbnail.streaming_content) == video.thumbnail.open("rb").read()
+    detail = auth_client.get(f"/api/video/{video.pk}/").json()
+    assert auth_client.get(detail["master_url"]).status_code == 200
 
 
 def test_corrupt_upload_fails_with_the_library_reason_and_leaves_other_videos_alone(

@@ -7,7 +7,7 @@ from catalog import outputs
 from catalog.models import Video
 from catalog.services import video_delete
 from catalog.streaminfo import stream_info
-from tests.catalog.conftest import media_files
+from tests.catalog.conftest import leftover_work_dir, media_files
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -17,7 +17,7 @@ def test_delete_removes_every_file_after_the_commit(settings, upload, clip_small
     files_of_others = media_files(settings.MEDIA_ROOT)
     gone = upload(clip_small, title="Gone")
     gone.refresh_from_db()
-    outputs.new_work_dir(gone.pk)  # a leftover of an interrupted transcode
+    leftover_work_dir(gone.pk)  # a leftover of an interrupted transcode
     own_files = set(media_files(settings.MEDIA_ROOT)) - set(files_of_others)
     assert {gone.original.name, f"hls/{gone.pk}"} <= own_files
     assert len(own_files) > 5  # original, link, playlists, segments, thumbnail

@@ -62,6 +62,13 @@ def test_a_symlink_planted_in_the_folder_pointing_outside_is_refused(media):
     assert servable_file(media, folder(media), "999p/segment000.ts") is None
 
 
+def test_a_symlinked_folder_below_the_video_folder_staying_inside_is_followed(media):
+    (media / "hls/7/240p-copy").symlink_to("240p", target_is_directory=True)
+    found = servable_file(media, folder(media), "240p-copy/segment000.ts")
+    assert found is not None
+    assert found.path.read_bytes() == b"segment bytes"
+
+
 def test_a_symlink_loop_is_refused(media):
     (media / "hls/7/240p/loop.ts").symlink_to(media / "hls/7/240p/loop.ts")
     assert servable_file(media, folder(media), "240p/loop.ts") is None
@@ -71,7 +78,8 @@ def test_a_symlink_staying_inside_the_folder_is_followed(media):
     (media / "hls/7/240p/alias.ts").symlink_to("segment000.ts")
     found = servable_file(media, folder(media), "240p/alias.ts")
     assert found is not None
-    assert found.media_name == "hls/7/240p/segment000.ts"
+    assert found.path.read_bytes() == b"segment bytes"
+    assert found.media_name == "hls/7/240p/alias.ts"
 
 
 def test_a_video_folder_that_is_a_symlink_to_a_versioned_output_works(media):
@@ -81,7 +89,7 @@ def test_a_video_folder_that_is_a_symlink_to_a_versioned_output_works(media):
     folder(media).symlink_to(versioned, target_is_directory=True)
     found = servable_file(media, folder(media), "240p/segment000.ts")
     assert found is not None
-    assert found.path == versioned.resolve() / "240p" / "segment000.ts"
+    assert found.path.resolve() == versioned.resolve() / "240p" / "segment000.ts"
     # nginx is sent through the stable name, which it resolves the same way.
     assert found.media_name == "hls/7/240p/segment000.ts"
 

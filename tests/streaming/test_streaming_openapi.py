@@ -25,7 +25,7 @@ def paths(document):
 def test_each_route_documents_its_answers(document, paths, path, content_type):
     operation = paths[path]["get"]
     responses = operation["responses"]
-    assert set(responses) == {"200", "206", "304", "401", "404", "412", "416"}
+    assert set(responses) == {"200", "206", "304", "400", "401", "404", "412", "416"}
     assert content_type in responses["200"]["content"]
     assert content_type in responses["206"]["content"]
     error = responses["404"]["content"]["application/json"]["schema"]["$ref"].split("/")[-1]
@@ -37,3 +37,8 @@ def test_each_route_documents_its_answers(document, paths, path, content_type):
 def test_the_helper_routes_stay_out_of_the_document(paths):
     assert "/api/video/{video_id}/{resolution}/{segment}" not in paths
     assert not any("nested_path" in path or "{rest}" in path for path in paths)
+
+
+def test_the_thumbnail_documents_every_image_type_it_may_send(paths):
+    content = paths["/api/video/{video_id}/thumbnail.jpg"]["get"]["responses"]["200"]["content"]
+    assert set(content) == {"image/jpeg", "image/png", "image/webp"}
