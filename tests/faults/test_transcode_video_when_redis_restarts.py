@@ -25,10 +25,14 @@ def test_jobs_queued_across_a_redis_restart_still_run(
     requeue_after = "3600" if persistent else "2"
     stack = make_stack(
         f"redis{persistent}",
-        env={"REDIS_URL": redis.url, "VIDEO_PENDING_REQUEUE_SECONDS": requeue_after},
+        env={
+            "REDIS_URL": redis.url,
+            "VIDEO_PENDING_REQUEUE_SECONDS": requeue_after,
+            "HUEY_WORKERS": "1",  # one job runs, the other must wait in the queue
+        },
     )
     videos = [upload(stack, source, f"Queued film {n}") for n in (1, 2)]
-    stack.start_worker()  # one worker thread: one job runs, the other waits in the queue
+    stack.start_worker()
 
     def statuses():
         return sorted(stack.video(video_id)["status"] for video_id in videos)
