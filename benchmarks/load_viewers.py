@@ -269,6 +269,9 @@ def markdown(results: list[RunResult], facts: dict, seconds: float, load_before:
         f"(closed loop: capacity, not a viewing pace), for {seconds:.0f} s. The client "
         f"({CLIENT_PROCESSES} processes of threads) shares the 2 cores with the server.",
         "",
+        "Reproduce: `DATABASE_URL=postgres://... REDIS_URL=redis://... .venv/bin/python "
+        "benchmarks/load_viewers.py --viewers 16,64 --seconds 20 --write-readme`.",
+        "",
         "| viewers | requests | req/s | MB/s | p50 ms | p99 ms | errors |",
         "|---:|---:|---:|---:|---:|---:|---:|",
     ]
