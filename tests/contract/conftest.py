@@ -1,0 +1,55 @@
+"""Contract fuzzing runs against Videoflix as real processes (tests/live_server.py)."""
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+
+from tests.live_server import LiveStack
+from tests.media import generate_video
+
+# Fuzzing sends far more requests than any throttle allows; raise the limits so each request
+# reaches the code behind the throttle (tests/accounts pins the throttling itself).
+UNTHROTTLED = dict.fromkeys(
+    (
+        "THROTTLE_LOGIN_IP",
+        "THROTTLE_LOGIN_EMAIL",
+        "THROTTLE_REGISTER_IP",
+        "THROTTLE_PASSWORD_RESET_IP",
+        "THROTTLE_PASSWORD_RESET_EMAIL",
+    ),
+    "1000000/min",
+)
+
+
+@dataclass
+class FuzzTarget:
+    stack: LiveStack
+    access_tokens: dict[str, str]  # role ("viewer", "staff") -> access token
+    film: dict  # a ready, published film, as `upload_video --json` prints it
+
+    def cookie_header(self, role: str) -> str:
+        return f"Cookie: access_token={self.access_tokens[role]}"
+
+
+@pytest.fixture(scope="session")
+def fuzz_target(tmp_path_factory) -> Iterator[FuzzTarget]:
+    stack = LiveStack(tmp_path_factory.mktemp("contract"), name="contract", env=UNTHROTTLED)
+    try:
+        stack.install()
+        stack.start_worker()
+        source = generate_video(stack.workdir / "film.mp4", seconds=3, width=320, height=240)
+        upload = stack.manage(
+            "upload_video", str(source), "--title", "Fuzzed film", "--publish", "--wait", "--json"
+        )
+        film = json.loads(upload.stdout[upload.stdout.index("{") :])
+        stack.stop("worker")  # nothing to transcode any more; the fuzzing gets both cores
+        tokens = {
+            role: stack.create_user(f"fuzz-{role}@example.com", staff=role == "staff")
+            for role in ("viewer", "staff")
+        }
+        stack.start_web()
+        yield FuzzTarget(stack=stack, access_tokens=tokens, film=film)
+    finally:
+        stack.close()
