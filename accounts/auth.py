@@ -17,9 +17,10 @@ class JWTAuth(AuthBase):
     openapi_type = "apiKey"
 
     def __init__(self):
-        super().__init__()
+        # Set before AuthBase builds the OpenAPI security scheme from them.
         self.openapi_in = "cookie"
         self.openapi_name = settings.AUTH_COOKIE_ACCESS
+        super().__init__()
 
     def _raw_token(self, request: HttpRequest) -> str | None:
         header = request.headers.get("Authorization", "")

@@ -22,7 +22,7 @@ STAFF_ONLY = "Only staff members may do this."
 
 @router.get(
     "/video/",
-    response={200: list[VideoListOut], 401: ErrorOut},
+    response={200: list[VideoListOut], 400: ErrorOut, 401: ErrorOut},
     auth=jwt_auth,
     url_name="video_list",
 )
@@ -36,7 +36,7 @@ def video_list(request: HttpRequest, ready_only: str | None = None, order: str |
 
 @router.get(
     "/video/{video_id}/",
-    response={200: VideoDetailOut, 401: ErrorOut, 404: ErrorOut},
+    response={200: VideoDetailOut, 400: ErrorOut, 401: ErrorOut, 404: ErrorOut},
     auth=jwt_auth,
     url_name="video_detail",
 )
@@ -59,7 +59,7 @@ def _staff_video(request: HttpRequest, video_id: int) -> Video | Status:
 
 @router.get(
     "/video/{video_id}/status/",
-    response={200: VideoStatusOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    response={200: VideoStatusOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
     auth=jwt_auth,
     url_name="video_status",
 )
@@ -72,6 +72,7 @@ def video_status(request: HttpRequest, video_id: int):
     "/video/{video_id}/transcode/",
     response={
         202: TranscodeAcceptedOut,
+        400: ErrorOut,
         401: ErrorOut,
         403: ErrorOut,
         404: ErrorOut,

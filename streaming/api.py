@@ -43,7 +43,8 @@ THUMBNAIL_TYPES = frozenset({"image/jpeg", "image/png", "image/webp"})
 # change only when a re-transcode replaces the whole ladder, so a day is safe enough;
 # playlists stay short so unpublishing and re-transcodes reach players quickly.
 SEGMENT_CACHE = "private, max-age=86400"
-PLAYLIST_CACHE = "private, max-age=30"
+# Revalidated on every load (cheap 304s) so a logged-out player cannot play on from its cache.
+PLAYLIST_CACHE = "private, no-cache"
 THUMBNAIL_CACHE = "private, max-age=3600"
 
 VIDEO_NOT_FOUND = "Video not found."

@@ -1,8 +1,11 @@
 """Run ffmpeg, turning its `-progress` lines into callbacks and its failures into typed errors."""
 
 import collections
+import ctypes
 import queue
+import signal
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -14,6 +17,10 @@ from transcoding.errors import (
     TranscodeCancelledError,
     TranscodeTimeoutError,
 )
+
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+# Looked up in the parent: the forked child may only make the call itself.
+_prctl = ctypes.CDLL(None, use_errno=True).prctl if sys.platform.startswith("linux") else None
 
 STDERR_TAIL_LINES = 20
 POLL_SECONDS = 0.2
@@ -56,6 +63,7 @@ def run_ffmpeg(
         stderr=subprocess.PIPE,
         text=True,
         errors="replace",
+        preexec_fn=_die_with_parent,
     )
     updates: queue.Queue[Progress] = queue.Queue()
     stderr_lines: collections.deque[str] = collections.deque(maxlen=STDERR_TAIL_LINES)
@@ -127,6 +135,12 @@ def _deliver(
         pass
     if latest is not None and on_progress is not None:
         on_progress(latest)
+
+
+def _die_with_parent() -> None:
+    """In the child: ffmpeg ignores a broken -progress pipe, so tie its life to the worker's."""
+    if _prctl is not None:
+        _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def _stop(process: subprocess.Popen) -> None:

@@ -189,9 +189,11 @@ def test_transcode_while_processing_is_409(staff_client, upload, clip_small, rea
 
 def test_the_openapi_schema_declares_the_errors(client):
     paths = client.get("/api/openapi.json").json()["paths"]
-    assert set(paths["/api/video/"]["get"]["responses"]) == {"200", "401"}
+    # 400: a malformed id or query parameter (field errors)
+    assert set(paths["/api/video/"]["get"]["responses"]) == {"200", "400", "401"}
     assert set(paths["/api/video/{video_id}/transcode/"]["post"]["responses"]) == {
         "202",
+        "400",
         "401",
         "403",
         "404",

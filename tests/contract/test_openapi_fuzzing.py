@@ -31,22 +31,6 @@ EXAMPLES_PER_OPERATION = 40
 # The routes without jwt_auth carry these tags; every other tag is a private route.
 PUBLIC = ("--include-tag", "auth", "--include-tag", "health")
 PRIVATE = ("--exclude-tag", "auth", "--exclude-tag", "health")
-SECURITY_SCHEME_BUG = (
-    "accounts/auth.py: JWTAuth sets openapi_in and openapi_name after AuthBase.__init__ has "
-    "built the security scheme, so the document declares JWTAuth as {'type': 'apiKey'} "
-    "without 'in' and 'name' (invalid OpenAPI) and no protected operation loads"
-)
-# Known contract bugs outside tests/, reported with their fixes. strict: once they are fixed
-# these tests pass, which fails the run until the mark goes.
-KNOWN_INVALID_DOCUMENT = pytest.mark.xfail(
-    strict=True, raises=AssertionError, reason=SECURITY_SCHEME_BUG
-)
-KNOWN_PRIVATE_ROUTE_BUGS = pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,  # what the known bug raises; a broken setup still errors
-    reason=f"{SECURITY_SCHEME_BUG}; streaming answers a non-integer video_id with an "
-    "undocumented 400",
-)
 
 
 def run_schemathesis(target, role: str, *options: str) -> tuple[int, str]:
@@ -83,7 +67,6 @@ def run_schemathesis(target, role: str, *options: str) -> tuple[int, str]:
     return result.returncode, f"FUZZ_SEED={seed}\n{result.stdout}\n{result.stderr}"
 
 
-@KNOWN_INVALID_DOCUMENT
 def test_the_openapi_document_is_valid(fuzz_target):
     """Every operation loads, so tools (schemathesis, /api/docs, client generators) can use it."""
     schema = schemathesis.openapi.from_url(fuzz_target.stack.url("/api/openapi.json"))
@@ -99,13 +82,11 @@ def test_public_routes_answer_as_documented(fuzz_target):
     assert exit_code == 0, report
 
 
-@KNOWN_PRIVATE_ROUTE_BUGS
 def test_private_routes_answer_as_documented_for_a_viewer(fuzz_target):
     exit_code, report = run_schemathesis(fuzz_target, "viewer", *PRIVATE)
     assert exit_code == 0, report
 
 
-@KNOWN_PRIVATE_ROUTE_BUGS
 def test_private_reads_answer_as_documented_for_staff(fuzz_target):
     exit_code, report = run_schemathesis(fuzz_target, "staff", *PRIVATE, "--include-method", "GET")
     assert exit_code == 0, report

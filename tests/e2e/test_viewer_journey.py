@@ -112,16 +112,6 @@ def test_register_activate_log_in_browse_play_two_rungs_then_log_out(page, site,
     assert refused["status"] == 401, refused
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,  # what the known bug raises; a broken setup still errors
-    reason=(
-        "known bug outside tests/: streaming sends playlists with 'Cache-Control: private, "
-        "max-age=30', so for 30 s after logout the browser answers the playlist from its "
-        "cache and the player plays on; 'private, no-cache' (ETag revalidation) fixes it. "
-        "Remove this mark then (strict: the test fails once it passes)."
-    ),
-)
 def test_after_logout_the_player_cannot_load_the_stream_again(page, site, film):
     api = calls_api(page)
     site.stack.create_user("returning@example.com", password=PASSWORD)

@@ -4,8 +4,6 @@ abandoned job, it ends ready, and nothing the dead worker wrote is left behind."
 import os
 import signal
 
-import pytest
-
 from tests.faults.conftest import (
     RUN_SWEEP,
     assert_one_live_output,
@@ -42,17 +40,6 @@ def test_worker_killed_mid_transcode_then_restarted_ends_ready_without_orphans(m
     assert_one_live_output(stack, video_id)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,  # what the known bug raises; a broken setup still errors
-    reason=(
-        "known bug outside tests/: transcoding/runner.py starts ffmpeg without tying it to "
-        "its parent, and ffmpeg ignores its broken -progress pipe, so after a SIGKILLed "
-        "worker it encodes on to the end (minutes of both cores for a film, beside the "
-        "retry). Fix: Popen(preexec_fn=...) calling prctl(PR_SET_PDEATHSIG, SIGKILL). "
-        "Remove this mark then (strict: the test fails once it passes)."
-    ),
-)
 def test_no_ffmpeg_outlives_a_killed_worker(make_stack, tmp_path):
     # Four minutes of film: its encode outlasts the two seconds allowed below by far.
     source = generate_video(tmp_path / "long.mp4", seconds=240, audio=False)
