@@ -187,7 +187,8 @@ ACTIVATION_TIMEOUT_SECONDS = env_int("ACTIVATION_TIMEOUT_SECONDS", 24 * 3600)
 PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT_SECONDS", 3600)
 
 # Throttling of the public auth routes: "<count>/<period>" (s, min, hour, day; "10/15min"
-# works too); an empty value switches that counter off.
+# works too). An empty rate here switches that counter off; a blank environment variable
+# means the default, like every other variable.
 AUTH_THROTTLE_RATES = {
     "login_ip": env_str("THROTTLE_LOGIN_IP", "20/min"),
     "login_email": env_str("THROTTLE_LOGIN_EMAIL", "5/min"),
