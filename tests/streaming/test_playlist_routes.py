@@ -21,7 +21,7 @@ def test_master_playlist(auth_client, video):
     response = auth_client.get(url)
     assert response.status_code == 200
     assert response["Content-Type"] == PLAYLIST_TYPE
-    assert response["Cache-Control"] == "private, max-age=30"
+    assert response["Cache-Control"] == "private, no-cache"
     playlist = body(response)
     assert playlist == (video.hls_dir / "master.m3u8").read_bytes()
     assert uris(playlist) == ["240p/index.m3u8", "360p/index.m3u8"]
@@ -84,7 +84,7 @@ def test_the_rewritten_playlist_has_its_own_validators(auth_client, video):
     best = auth_client.get(f"/api/video/{video.pk}/360p/index.m3u8")
     above = auth_client.get(f"/api/video/{video.pk}/1080p/index.m3u8")
     assert above["ETag"] != best["ETag"]
-    assert above["Cache-Control"] == "private, max-age=30"
+    assert above["Cache-Control"] == "private, no-cache"
     again = auth_client.get(
         f"/api/video/{video.pk}/1080p/index.m3u8", headers={"If-None-Match": above["ETag"]}
     )
