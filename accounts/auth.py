@@ -3,14 +3,27 @@
 Browsers send the JWT in the HTTP-only `access_token` cookie; other clients may send
 `Authorization: Bearer <jwt>`. Public routes simply don't use this class, so a stale
 cookie can never turn them into a 401.
+
+It runs on every segment request of every viewer, so it costs no query in the usual
+case: a token string verified once is remembered with its claims until it expires
+(the same string always verifies the same way), and the active user behind it comes
+from the "hot" cache, dropped whenever that user is saved or deleted
+(`accounts.signals`).
 """
+
+import functools
+import time
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.cache import caches
 from django.http import HttpRequest
 from ninja.security.base import AuthBase
 from ninja_jwt.exceptions import TokenError
 from ninja_jwt.tokens import AccessToken
+
+# Tokens are a few hundred bytes; 4096 of them are about as many viewers per process.
+VERIFIED_TOKENS_KEPT = 4096
 
 
 class JWTAuth(AuthBase):
@@ -33,17 +46,51 @@ class JWTAuth(AuthBase):
         raw = self._raw_token(request)
         if not raw:
             return None
-        try:
-            token = AccessToken(raw)
-        except TokenError:
-            return None
-        user_model = get_user_model()
-        try:
-            user = user_model.objects.get(pk=token["user_id"], is_active=True)
-        except (user_model.DoesNotExist, KeyError, ValueError, TypeError):
-            return None
-        request.user = user
+        user_id = token_user_id(raw)
+        user = active_user(user_id) if user_id is not None else None
+        if user is not None:
+            request.user = user
         return user
+
+
+def token_user_id(raw: str):
+    """The user id a valid, unexpired access token names, else None."""
+    try:
+        user_id, expires = _verified_claims(raw)
+    except (TokenError, KeyError):
+        return None
+    return user_id if time.time() < expires else None
+
+
+@functools.lru_cache(maxsize=VERIFIED_TOKENS_KEPT)
+def _verified_claims(raw: str) -> tuple[object, float]:
+    """Signature, type and expiry checked once per token string; failures are not kept."""
+    token = AccessToken(raw)
+    return token["user_id"], float(token["exp"])
+
+
+def user_cache_key(user_id) -> str:
+    return f"accounts:auth-user:{user_id}"
+
+
+def active_user(user_id):
+    """The active user with this id, from the hot cache or one indexed query; else None."""
+    cache = caches["hot"]
+    key = user_cache_key(user_id)
+    user = cache.get(key)
+    if user is not None:
+        return user
+    user_model = get_user_model()
+    try:
+        user = user_model.objects.get(pk=user_id, is_active=True)
+    except (user_model.DoesNotExist, ValueError, TypeError):
+        return None
+    cache.set(key, user, settings.AUTH_USER_CACHE_SECONDS)
+    return user
+
+
+def forget_user(user_id) -> None:
+    caches["hot"].delete(user_cache_key(user_id))
 
 
 jwt_auth = JWTAuth()

@@ -7,7 +7,7 @@ Every write that changes a video's status, publication, renditions or output mus
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 
 from catalog.models import Video, has_live_output
 
@@ -34,6 +34,7 @@ def _cache_key(video_id: int) -> str:
 
 def stream_info(video_id: int) -> StreamInfo | None:
     """The cached streaming facts of a video, or None when no such video exists."""
+    cache = caches["hot"]
     key = _cache_key(video_id)
     info = cache.get(key)
     if info is not None:
@@ -59,4 +60,4 @@ def stream_info(video_id: int) -> StreamInfo | None:
 
 
 def stream_info_invalidate(video_id: int) -> None:
-    cache.delete(_cache_key(video_id))
+    caches["hot"].delete(_cache_key(video_id))

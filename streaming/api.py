@@ -25,7 +25,7 @@ from ninja import Router
 from ninja.errors import HttpError
 
 from accounts.auth import jwt_auth
-from catalog.models import Video
+from catalog.outputs import live_dir
 from catalog.streaminfo import StreamInfo
 from streaming.paths import ServableFile, is_resolution, is_segment, servable_file
 from streaming.playlists import playlist_for_sibling_url
@@ -98,7 +98,7 @@ def _media_root() -> Path:
 
 
 def _hls_file(video_id: int, name: str) -> ServableFile:
-    file = servable_file(_media_root(), Video(pk=video_id).hls_dir, name)
+    file = servable_file(_media_root(), live_dir(video_id), name)
     if file is None:
         raise HttpError(404, SEGMENT_NOT_FOUND)
     return file
@@ -202,7 +202,7 @@ def video_thumbnail(request: HttpRequest, video_id: int) -> HttpResponseBase:
     if info.thumbnail:
         file = servable_file(_media_root(), _media_root(), info.thumbnail)
     else:
-        file = servable_file(_media_root(), Video(pk=video_id).hls_dir, "thumbnail.jpg")
+        file = servable_file(_media_root(), live_dir(video_id), "thumbnail.jpg")
     content_type = file and mimetypes.guess_type(file.path.name)[0]
     if content_type not in THUMBNAIL_TYPES:
         raise HttpError(404, THUMBNAIL_NOT_FOUND)

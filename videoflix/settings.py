@@ -110,10 +110,21 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "videoflix"),
-        }
+        },
+        # What every streaming request reads (token holder, stream facts): kept in each
+        # process for NEAR_CACHE_SECONDS too, so most requests make no Redis round trip.
+        "hot": {
+            "BACKEND": "videoflix.cache.NearCache",
+            "OPTIONS": {
+                "SHARED": "default",
+                "NEAR_SECONDS": env_int("NEAR_CACHE_SECONDS", 5),
+            },
+        },
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Already in process memory: "hot" is the same store under another name.
+    _local = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "videoflix"}
+    CACHES = {"default": _local, "hot": _local}
 
 HUEY_NAME = env_str("HUEY_NAME", "videoflix")
 HUEY_WORKERS = env_int("HUEY_WORKERS", 2)
@@ -170,6 +181,8 @@ AUTH_COOKIE_REFRESH = "refresh_token"
 AUTH_COOKIE_SECURE = env_bool("AUTH_COOKIE_SECURE", not DEBUG)
 AUTH_COOKIE_SAMESITE = env_str("AUTH_COOKIE_SAMESITE", "Lax")
 AUTH_COOKIE_DOMAIN = env_str("AUTH_COOKIE_DOMAIN", "") or None
+# How long the user behind an access token stays cached (dropped at once when saved).
+AUTH_USER_CACHE_SECONDS = env_int("AUTH_USER_CACHE_SECONDS", 30)
 SESSION_COOKIE_SECURE = AUTH_COOKIE_SECURE
 CSRF_COOKIE_SECURE = AUTH_COOKIE_SECURE
 CSRF_COOKIE_SAMESITE = AUTH_COOKIE_SAMESITE

@@ -1,5 +1,7 @@
 """`jwt_auth`, the one authentication class of every private route."""
 
+import time
+from datetime import timedelta
 from functools import partial
 
 import pytest
@@ -53,3 +55,65 @@ def test_an_inactive_or_deleted_user_is_nobody(user, make_user):
 
     assert jwt_auth(request_with(cookie=str(AccessToken.for_user(inactive)))) is None
     assert jwt_auth(request_with(cookie=deleted_token)) is None
+
+
+def test_a_known_token_holder_costs_no_query(user, django_assert_num_queries):
+    token = str(AccessToken.for_user(user))
+    assert jwt_auth(request_with(cookie=token)) == user  # reads the row once
+
+    with django_assert_num_queries(0):
+        assert jwt_auth(request_with(cookie=token)) == user
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda user: setattr(user, "is_active", False) or user.save(),
+        lambda user: user.delete(),
+    ],
+    ids=["deactivated", "deleted"],
+)
+def test_a_cached_user_is_dropped_the_moment_it_changes(user, change):
+    token = str(AccessToken.for_user(user))
+    assert jwt_auth(request_with(cookie=token)) == user
+
+    change(user)
+
+    assert jwt_auth(request_with(cookie=token)) is None
+
+
+def test_a_saved_user_is_read_afresh(user):
+    token = str(AccessToken.for_user(user))
+    assert jwt_auth(request_with(cookie=token)).is_staff is False
+
+    user.is_staff = True
+    user.save()
+
+    assert jwt_auth(request_with(cookie=token)).is_staff is True
+
+
+def test_each_request_gets_its_own_copy_of_the_cached_user(user):
+    token = str(AccessToken.for_user(user))
+    first = jwt_auth(request_with(cookie=token))
+    first.is_staff = True  # unsaved: a request's own business
+
+    assert jwt_auth(request_with(cookie=token)).is_staff is False
+
+
+def test_a_token_verified_before_is_refused_once_it_expires(user):
+    token = AccessToken.for_user(user)
+    token.set_exp(lifetime=timedelta(seconds=1))
+    assert jwt_auth(request_with(cookie=str(token))) == user
+
+    time.sleep(1.1)
+
+    assert jwt_auth(request_with(cookie=str(token))) is None
+
+
+def test_a_tampered_copy_of_a_verified_token_is_refused(user):
+    token = str(AccessToken.for_user(user))
+    assert jwt_auth(request_with(cookie=token)) == user
+    header, payload, signature = token.split(".")
+    flipped = signature[:-2] + ("A" if signature[-2] != "A" else "B") + signature[-1]
+
+    assert jwt_auth(request_with(cookie=f"{header}.{payload}.{flipped}")) is None

@@ -57,6 +57,7 @@ def test_an_expired_token_is_401(user, video):
 
 
 def test_a_deactivated_user_is_401(user, auth_client, video):
+    assert auth_client.get(f"/api/video/{video.pk}/master.m3u8").status_code == 200
     user.is_active = False
     user.save()
     assert auth_client.get(f"/api/video/{video.pk}/master.m3u8").status_code == 401
