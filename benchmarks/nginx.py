@@ -46,11 +46,12 @@ def wait_for_port(
             time.sleep(0.05)
 
 
-def videoflix_site(*, upstream: str, media_root: Path, port: int) -> str:
+def videoflix_site(*, upstream: str, media_root: Path, port: int, auth_cache: Path) -> str:
     """The deployment's server block, rendered as the nginx image's envsubst would."""
     return string.Template(SITE_TEMPLATE.read_text()).safe_substitute(
         VIDEOFLIX_UPSTREAM=upstream,
         VIDEOFLIX_MEDIA_ROOT=str(media_root),
+        VIDEOFLIX_AUTH_CACHE=str(auth_cache),
         NGINX_PORT=f"127.0.0.1:{port}",
     )
 

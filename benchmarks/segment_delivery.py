@@ -318,7 +318,12 @@ def main() -> None:
 
 def site(upstream_port: int, port: int) -> str:
     media_root = WORK / "run" / "media"
-    return videoflix_site(upstream=f"127.0.0.1:{upstream_port}", media_root=media_root, port=port)
+    return videoflix_site(
+        upstream=f"127.0.0.1:{upstream_port}",
+        media_root=media_root,
+        port=port,
+        auth_cache=WORK / "run" / f"nginx-auth-cache-{port}",
+    )
 
 
 def measure(urls, args) -> dict[tuple[str, str], list[WrkResult]]:
