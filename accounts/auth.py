@@ -35,7 +35,8 @@ class JWTAuth(AuthBase):
         self.openapi_name = settings.AUTH_COOKIE_ACCESS
         super().__init__()
 
-    def _raw_token(self, request: HttpRequest) -> str | None:
+    def raw_token(self, request: HttpRequest) -> str | None:
+        """The token this request presents: the Bearer header first, else the cookie."""
         header = request.headers.get("Authorization", "")
         scheme, _, credentials = header.partition(" ")
         if scheme.lower() == "bearer" and credentials.strip():
@@ -43,7 +44,7 @@ class JWTAuth(AuthBase):
         return request.COOKIES.get(settings.AUTH_COOKIE_ACCESS) or None
 
     def __call__(self, request: HttpRequest):
-        raw = self._raw_token(request)
+        raw = self.raw_token(request)
         if not raw:
             return None
         user_id = token_user_id(raw)
@@ -55,11 +56,17 @@ class JWTAuth(AuthBase):
 
 def token_user_id(raw: str):
     """The user id a valid, unexpired access token names, else None."""
+    claims = verified_claims(raw)
+    return claims[0] if claims else None
+
+
+def verified_claims(raw: str) -> tuple[object, float] | None:
+    """(user id, expiry as a Unix time) of a valid, unexpired access token, else None."""
     try:
         user_id, expires = _verified_claims(raw)
     except (TokenError, KeyError):
         return None
-    return user_id if time.time() < expires else None
+    return (user_id, expires) if time.time() < expires else None
 
 
 @functools.lru_cache(maxsize=VERIFIED_TOKENS_KEPT)

@@ -46,12 +46,15 @@ def wait_for_port(
             time.sleep(0.05)
 
 
-def videoflix_site(*, upstream: str, media_root: Path, port: int, auth_cache: Path) -> str:
+def videoflix_site(
+    *, upstream: str, media_root: Path, port: int, auth_cache: Path, link_secret: str
+) -> str:
     """The deployment's server block, rendered as the nginx image's envsubst would."""
     return string.Template(SITE_TEMPLATE.read_text()).safe_substitute(
         VIDEOFLIX_UPSTREAM=upstream,
         VIDEOFLIX_MEDIA_ROOT=str(media_root),
         VIDEOFLIX_AUTH_CACHE=str(auth_cache),
+        VIDEOFLIX_SEGMENT_LINK_SECRET=link_secret,
         NGINX_PORT=f"127.0.0.1:{port}",
     )
 

@@ -45,16 +45,19 @@ from benchmarks.nginx import (  # noqa: E402 - after the path setup above
 )
 
 WORK = ROOT / "benchmarks" / "work" / "segment_delivery"
+LINK_SECRET = secrets.token_urlsafe(32)
+# Targets whose segment URL is not the plain name (filled in once the servers run).
+SEGMENT_NAMES: dict[str, str] = {}
 README = ROOT / "benchmarks" / "README.md"
 RUNG = "480p"
 SEGMENT = "segment000.ts"
-SEGMENT_TARGETS = ["nginx", "app", "x-accel", "x-accel-floor"]
+SEGMENT_TARGETS = ["nginx", "app", "x-accel", "x-accel-unsigned"]
 PLAYLIST_TARGETS = ["nginx", "app", "x-accel"]
 TARGET_NAMES = {
     "nginx": "nginx 1.22 static (sendfile)",
     "app": "app (Granian WSGI), cookie auth, FileResponse 64 KB blocks",
-    "x-accel": "app + X-Accel-Redirect behind nginx",
-    "x-accel-floor": "X-Accel floor: nginx as the upstream, answering at no cost",
+    "x-accel": "behind nginx: signed link from the playlist (nginx checks it)",
+    "x-accel-unsigned": "behind nginx: plain link (nginx asks Django, cached 10 s)",
 }
 
 
@@ -215,11 +218,11 @@ def run_wrk(url: str, *, cookie: str | None, duration: int, connections: int) ->
     )
 
 
-def fetch_digest(url: str, cookie: str | None) -> str:
+def fetch_body(url: str, cookie: str | None) -> bytes:
     argv = ["curl", "-sS", "--fail", "--max-time", "10", url]
     if cookie:
         argv[1:1] = ["-H", f"Cookie: access_token={cookie}"]
-    return hashlib.sha256(subprocess.run(argv, check=True, capture_output=True).stdout).hexdigest()
+    return subprocess.run(argv, check=True, capture_output=True).stdout
 
 
 def main() -> None:
@@ -233,7 +236,7 @@ def main() -> None:
     video_id, token = prepare_catalog(environment, ladder_dir)
 
     segment_file = media_root / "hls" / str(video_id) / RUNG / SEGMENT
-    ports = {name: free_port() for name in ("static", "proxy", "app", "accel", "fake", "floor")}
+    ports = {name: free_port() for name in ("static", "proxy", "app", "accel")}
     static_site = f"""
     server {{
         listen 127.0.0.1:{ports["static"]};
@@ -243,28 +246,20 @@ def main() -> None:
         types {{ video/MP2T ts; application/vnd.apple.mpegurl m3u8; }}
     }}
 """
-    # What X-Accel costs without the app: an upstream that answers every request with
-    # the redirect at once (a second nginx, as the template names its upstream).
-    fake_upstream = f"""
-    server {{
-        listen 127.0.0.1:{ports["fake"]};
-        location / {{
-            add_header X-Accel-Redirect /protected-media/hls/{video_id}/{RUNG}/{SEGMENT};
-            return 200 "";
-        }}
-    }}
-"""
     api_path = f"/api/video/{video_id}/{RUNG}"
     urls = {
         "nginx": (f"http://127.0.0.1:{ports['static']}/hls/{video_id}/{RUNG}", None),
         "app": (f"http://127.0.0.1:{ports['app']}{api_path}", token),
         "x-accel": (f"http://127.0.0.1:{ports['proxy']}{api_path}", token),
-        "x-accel-floor": (f"http://127.0.0.1:{ports['floor']}{api_path}", None),
+        "x-accel-unsigned": (f"http://127.0.0.1:{ports['proxy']}{api_path}", token),
     }
 
     with ExitStack() as servers:
-        for port, accel in ((ports["app"], "false"), (ports["accel"], "true")):
-            servers.enter_context(granian({**environment, "STREAMING_X_ACCEL": accel}, port, args))
+        servers.enter_context(
+            granian({**environment, "STREAMING_X_ACCEL": "false"}, ports["app"], args)
+        )
+        accel = {"STREAMING_X_ACCEL": "true", "STREAMING_SEGMENT_LINK_SECRET": LINK_SECRET}
+        servers.enter_context(granian({**environment, **accel}, ports["accel"], args))
         for size in args.block_sizes:
             target, port = f"app-{size // 1024}K", free_port()
             SEGMENT_TARGETS.append(target)
@@ -278,21 +273,25 @@ def main() -> None:
                     app="benchmarks.block_size_wsgi:application",
                 )
             )
-        for name, sites, listening in (
-            ("nginx", static_site + site(ports["accel"], ports["proxy"]), ["static", "proxy"]),
-            ("nginx-floor", fake_upstream + site(ports["fake"], ports["floor"]), ["floor"]),
-        ):
-            servers.enter_context(
-                running_nginx(
-                    WORK / "run" / name,
-                    sites,
-                    ports=[ports[key] for key in listening],
-                    workers=args.nginx_workers,
-                )
+        servers.enter_context(
+            running_nginx(
+                WORK / "run" / "nginx",
+                static_site + site(ports["accel"], ports["proxy"]),
+                ports=[ports["static"], ports["proxy"]],
+                workers=args.nginx_workers,
             )
+        )
+        # As a player does: the segment URI the media playlist gives (signed behind nginx).
+        playlist = fetch_body(f"{urls['x-accel'][0]}/index.m3u8", token).decode()
+        SEGMENT_NAMES["x-accel"] = next(
+            line for line in playlist.splitlines() if line.startswith(SEGMENT)
+        )
+        if "&s=" not in SEGMENT_NAMES["x-accel"]:
+            raise RuntimeError(f"The playlist behind nginx carries no signed links:\n{playlist}")
         expected = hashlib.sha256(segment_file.read_bytes()).hexdigest()
         for target, (base, cookie) in urls.items():
-            if fetch_digest(f"{base}/{SEGMENT}", cookie) != expected:
+            segment_url = f"{base}/{SEGMENT_NAMES.get(target, SEGMENT)}"
+            if hashlib.sha256(fetch_body(segment_url, cookie)).hexdigest() != expected:
                 raise RuntimeError(f"{target} did not send the segment's bytes.")
 
         load_before = os.getloadavg()[0]
@@ -323,6 +322,7 @@ def site(upstream_port: int, port: int) -> str:
         media_root=media_root,
         port=port,
         auth_cache=WORK / "run" / f"nginx-auth-cache-{port}",
+        link_secret=LINK_SECRET,
     )
 
 
@@ -336,6 +336,8 @@ def measure(urls, args) -> dict[tuple[str, str], list[WrkResult]]:
         ):
             for target in targets:
                 base, cookie = urls[target]
+                if kind == "segment":
+                    name = SEGMENT_NAMES.get(target, SEGMENT)
                 result = run_wrk(
                     f"{base}/{name}",
                     cookie=cookie,

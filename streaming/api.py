@@ -27,6 +27,7 @@ from ninja.errors import HttpError
 from accounts.auth import jwt_auth
 from catalog.outputs import live_dir
 from catalog.streaminfo import StreamInfo
+from streaming.links import segment_links_for
 from streaming.paths import ServableFile, is_resolution, is_segment, servable_file
 from streaming.playlists import playlist_for_sibling_url
 from streaming.responses import bytes_response, file_response
@@ -139,7 +140,8 @@ def video_variant(request: HttpRequest, video_id: int, resolution: str) -> HttpR
     if rung is None:
         raise HttpError(404, SEGMENT_NOT_FOUND)
     file = _hls_file(video_id, f"{rung}/index.m3u8")
-    if rung == resolution:
+    links = segment_links_for(request)
+    if rung == resolution and links is None:
         return file_response(
             request, file, content_type=PLAYLIST_TYPE, cache_control=PLAYLIST_CACHE
         )
@@ -150,10 +152,17 @@ def video_variant(request: HttpRequest, video_id: int, resolution: str) -> HttpR
             playlist = handle.read()
     except OSError:
         raise HttpError(404, SEGMENT_NOT_FOUND) from None
+    version = f"{stat.st_mtime_ns:x}-{stat.st_size:x}"
+    if rung != resolution:
+        playlist = playlist_for_sibling_url(playlist, rung)
+        version += f"-{rung}"
+    if links is not None:
+        playlist = links.sign(playlist, request.path)
+        version += f"-{links.version}"
     return bytes_response(
         request,
-        playlist_for_sibling_url(playlist, rung),
-        etag=f'"{stat.st_mtime_ns:x}-{stat.st_size:x}-{rung}"',
+        playlist,
+        etag=f'"{version}"',
         last_modified=int(stat.st_mtime),
         content_type=PLAYLIST_TYPE,
         cache_control=PLAYLIST_CACHE,

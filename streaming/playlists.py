@@ -10,9 +10,9 @@ def playlist_for_sibling_url(playlist: bytes, rung: str) -> bytes:
     """
     prefix = f"../{rung}/".encode("ascii")
     lines = playlist.splitlines(keepends=True)
-    return b"".join(prefix + line if _is_relative_uri(line) else line for line in lines)
+    return b"".join(prefix + line if is_relative_uri(line) else line for line in lines)
 
 
-def _is_relative_uri(line: bytes) -> bool:
+def is_relative_uri(line: bytes) -> bool:
     uri = line.strip()
     return bool(uri) and not uri.startswith((b"#", b"/")) and b"://" not in uri

@@ -282,6 +282,9 @@ VIDEO_TRANSCODE_PRESET = env_str("VIDEO_TRANSCODE_PRESET", "")
 # Streaming: serve segments through nginx (X-Accel-Redirect) instead of from Python.
 STREAMING_X_ACCEL = env_bool("STREAMING_X_ACCEL", False)
 STREAMING_X_ACCEL_PREFIX = env_str("STREAMING_X_ACCEL_PREFIX", "/protected-media/")
+# Shared with the nginx in front (deploy/nginx): media playlists then carry signed segment
+# links that nginx checks itself. Empty: plain links, nginx asks Django (cached briefly).
+STREAMING_SEGMENT_LINK_SECRET = env_str("STREAMING_SEGMENT_LINK_SECRET", "")
 
 # Public base URL used for absolute URLs built outside a request (worker, commands).
 PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")

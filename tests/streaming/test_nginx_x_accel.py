@@ -9,7 +9,7 @@ import json
 import os
 import shutil
 import time
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import pytest
 from django.conf import settings as django_settings
@@ -24,16 +24,23 @@ pytestmark = [
 ]
 
 
-@pytest.fixture
-def nginx(live_server, settings, tmp_path, transactional_db):
+LINK_SECRET = "a-secret-shared-by-django-and-nginx"
+
+
+@pytest.fixture(params=["signed-links", "no-link-secret"])
+def nginx(request, live_server, settings, tmp_path, transactional_db):
+    """nginx in front of the app, with signed segment links or without (empty secret)."""
+    secret = LINK_SECRET if request.param == "signed-links" else ""
     settings.STREAMING_X_ACCEL = True
     settings.STREAMING_X_ACCEL_PREFIX = "/protected-media/"
+    settings.STREAMING_SEGMENT_LINK_SECRET = secret
     port = free_port()
     site = videoflix_site(
         upstream=live_server.url.removeprefix("http://"),
         media_root=settings.MEDIA_ROOT,
         port=port,
         auth_cache=tmp_path / "nginx" / "auth-cache",
+        link_secret=secret,
     )
     with running_nginx(tmp_path / "nginx", site, ports=[port], workers=1):
         yield f"http://127.0.0.1:{port}"
@@ -60,7 +67,8 @@ def fetch(url, headers=None, method="GET"):
     parts = urlsplit(url)
     connection = http.client.HTTPConnection(parts.netloc, timeout=10)
     try:
-        connection.request(method, parts.path, headers=headers or {})
+        target = f"{parts.path}?{parts.query}" if parts.query else parts.path
+        connection.request(method, target, headers=headers or {})
         response = connection.getresponse()
         return response.status, response.headers, response.read()
     finally:
@@ -236,3 +244,98 @@ def test_the_short_way_sends_the_contracts_headers(nginx, user, video):
     assert headers["ETag"]
     assert headers["Last-Modified"]
     assert "Access-Control-Allow-Origin" not in headers  # a foreign origin gets no CORS
+
+
+def segment_uris(playlist: bytes) -> list[str]:
+    return [line for line in playlist.decode().splitlines() if line and not line.startswith("#")]
+
+
+signed_links_only = pytest.mark.parametrize("nginx", ["signed-links"], indirect=True)
+
+
+@signed_links_only
+@pytest.mark.parametrize("rung", ["240p", "1080p"])  # 1080p: the best rung answers for it
+def test_signed_links_cost_django_nothing(nginx, user, video, django_saw, rung):
+    cookie = cookie_of(user)
+    playlist_url = f"{nginx}/api/video/{video.pk}/{rung}/index.m3u8"
+    status, _, playlist = fetch(playlist_url, cookie)
+    assert status == 200
+    uris = segment_uris(playlist)
+    assert all("?e=" in uri and "&s=" in uri for uri in uris)
+
+    for uri in uris[:3]:
+        status, headers, data = fetch(urljoin(playlist_url, uri), cookie)
+        assert status == 200
+        assert headers["Content-Type"] == "video/MP2T"
+        assert len(data) == int(headers["Content-Length"]) > 0
+    assert django_saw == [f"/api/video/{video.pk}/{rung}/index.m3u8"]
+
+
+@signed_links_only
+def test_a_signed_link_opens_nothing_to_another_token_or_none(nginx, user, make_user, video):
+    playlist_url = f"{nginx}/api/video/{video.pk}/240p/index.m3u8"
+    uri = segment_uris(fetch(playlist_url, cookie_of(user))[2])[0]
+    url = urljoin(playlist_url, uri)
+
+    assert contract_error(fetch(url), 401)
+    assert contract_error(fetch(url, {"Cookie": "access_token=someone.else.s"}), 401)
+    other = make_user(email="other@example.com")
+    # Another valid viewer is asked about (and allowed: the video is public to viewers).
+    assert fetch(url, cookie_of(other))[0] == 200
+
+
+@signed_links_only
+@pytest.mark.parametrize(
+    "spoil",
+    [
+        lambda url: url.replace("&s=", "&s=A"),
+        lambda url: url.split("?e=")[0] + "?e=1" + url[url.index("&s=") :],  # long expired
+        lambda url: url.replace("segment000.ts", "segment001.ts"),  # another segment
+    ],
+    ids=["tampered", "expired", "other-path"],
+)
+def test_a_spoiled_link_falls_back_to_asking_django(nginx, user, video, django_saw, spoil):
+    cookie = cookie_of(user)
+    playlist_url = f"{nginx}/api/video/{video.pk}/240p/index.m3u8"
+    url = urljoin(playlist_url, segment_uris(fetch(playlist_url, cookie)[2])[0])
+
+    assert fetch(spoil(url), cookie)[0] == 200  # the viewer may watch: Django says so
+    assert f"/api/video/{video.pk}/master.m3u8" in django_saw
+    assert fetch(spoil(url))[0] == 401  # and nobody else gets in
+
+
+@signed_links_only
+def test_a_signed_link_answers_cors_only_for_the_origin_it_was_signed_for(nginx, user, video):
+    allowed = {**cookie_of(user), "Origin": "http://127.0.0.1:5500"}
+    playlist_url = f"{nginx}/api/video/{video.pk}/240p/index.m3u8"
+    url = urljoin(playlist_url, segment_uris(fetch(playlist_url, allowed)[2])[0])
+
+    _, headers, _ = fetch(url, allowed)
+    assert headers["Access-Control-Allow-Origin"] == "http://127.0.0.1:5500"
+    assert headers["Access-Control-Allow-Credentials"] == "true"
+    # Replayed from another origin the link does not check out; Django then answers.
+    _, headers, _ = fetch(url, {**allowed, "Origin": "http://evil.example"})
+    assert "Access-Control-Allow-Origin" not in headers
+
+
+@signed_links_only
+def test_no_links_are_signed_for_an_origin_cors_refuses(nginx, user, video):
+    status, _, playlist = fetch(
+        f"{nginx}/api/video/{video.pk}/240p/index.m3u8",
+        {**cookie_of(user), "Origin": "http://evil.example"},
+    )
+    assert status == 200
+    uris = segment_uris(playlist)
+    assert uris
+    assert not any("?" in uri for uri in uris)
+
+
+@pytest.mark.parametrize("nginx", ["no-link-secret"], indirect=True)
+def test_without_a_secret_a_link_signed_with_none_opens_nothing(nginx, video):
+    from streaming.links import SegmentLinks
+
+    path = f"/api/video/{video.pk}/240p/segment000.ts"
+    forged = SegmentLinks(expires=2_000_000_000, origin="", cookie="", authorization="", secret="")
+    url = f"{nginx}{path}?e=2000000000&s={forged.signature(path)}"
+
+    assert contract_error(fetch(url), 401)
