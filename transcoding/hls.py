@@ -1,5 +1,6 @@
 """Reading what the encoder wrote, checking it, and writing the master playlist from it."""
 
+import shutil
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -75,17 +76,32 @@ def read_variant_playlist(folder: Path) -> tuple[int, tuple[Segment, ...]]:
     return target_duration, tuple(segments)
 
 
+# Below this much free space an empty or missing output is most likely a full disk: ffmpeg's
+# HLS muxer does not always fail when a segment cannot be written.
+_NEARLY_FULL_BYTES = 1024 * 1024
+
+
+def _output_error(message: str, folder: Path) -> ValidationError:
+    try:
+        full = shutil.disk_usage(folder).free < _NEARLY_FULL_BYTES
+    except OSError:
+        full = False
+    return ValidationError(f"{message} No space left on the output disk." if full else message)
+
+
 def measure_rendition(
     folder: Path, planned: PlannedRendition, frame_rate: Fraction, *, has_audio: bool
 ) -> RenditionOutput:
     if not (folder / VARIANT_PLAYLIST).is_file():
-        raise ValidationError(f"ffmpeg finished without writing the {planned.name} playlist.")
+        raise _output_error(f"ffmpeg finished without writing the {planned.name} playlist.", folder)
     target_duration, segments = read_variant_playlist(folder)
     if not segments:
-        raise ValidationError(f"The {planned.name} rendition has no segments.")
+        raise _output_error(f"The {planned.name} rendition has no segments.", folder)
     first_frame = first_video_frame(folder / segments[0].uri)
     if first_frame is None or first_frame.avc_codec is None:
-        raise ValidationError(f"The {planned.name} rendition does not start with H.264 video.")
+        raise _output_error(
+            f"The {planned.name} rendition does not start with H.264 video.", folder
+        )
     total_seconds = sum(s.duration for s in segments)
     total_bits = 8 * sum(s.size_bytes for s in segments)
     return RenditionOutput(
