@@ -47,17 +47,11 @@ class JWTAuth(AuthBase):
         raw = self.raw_token(request)
         if not raw:
             return None
-        user_id = token_user_id(raw)
-        user = active_user(user_id) if user_id is not None else None
+        claims = verified_claims(raw)
+        user = active_user(claims[0]) if claims else None
         if user is not None:
             request.user = user
         return user
-
-
-def token_user_id(raw: str):
-    """The user id a valid, unexpired access token names, else None."""
-    claims = verified_claims(raw)
-    return claims[0] if claims else None
 
 
 def verified_claims(raw: str) -> tuple[object, float] | None:
