@@ -74,11 +74,14 @@ def user_cache_key(user_id) -> str:
     return f"accounts:auth-user:{user_id}"
 
 
+def cached_active_user(user_id):
+    """The active user with this id if the hot cache holds it, else None (no query)."""
+    return caches["hot"].get(user_cache_key(user_id))
+
+
 def active_user(user_id):
     """The active user with this id, from the hot cache or one indexed query; else None."""
-    cache = caches["hot"]
-    key = user_cache_key(user_id)
-    user = cache.get(key)
+    user = cached_active_user(user_id)
     if user is not None:
         return user
     user_model = get_user_model()
@@ -86,7 +89,7 @@ def active_user(user_id):
         user = user_model.objects.get(pk=user_id, is_active=True)
     except (user_model.DoesNotExist, ValueError, TypeError):
         return None
-    cache.set(key, user, settings.AUTH_USER_CACHE_SECONDS)
+    caches["hot"].set(user_cache_key(user_id), user, settings.AUTH_USER_CACHE_SECONDS)
     return user
 
 

@@ -3,8 +3,10 @@
 One run, on loopback, side by side, in interleaved rounds (the machine is shared):
 
   nginx       Debian's nginx serving the segment file statically (sendfile)
-  app         Videoflix under Granian (DEBUG off), authenticated by the access cookie,
-              access check + path check + FileResponse in 1 MB blocks
+  app         Videoflix under Granian (DEBUG off), authenticated by the access cookie:
+              the segment fast path (streaming/fastpath.py) in front of Django
+  app-django  the same with STREAMING_FAST_PATH=false: every request through Django's
+              middleware, URL resolution and Ninja, FileResponse in 64 KB blocks
   x-accel     the same app with STREAMING_X_ACCEL=true behind nginx configured from
               deploy/nginx/templates/default.conf.template: Django authorizes, nginx sends
 
@@ -51,11 +53,12 @@ SEGMENT_NAMES: dict[str, str] = {}
 README = ROOT / "benchmarks" / "README.md"
 RUNG = "480p"
 SEGMENT = "segment000.ts"
-SEGMENT_TARGETS = ["nginx", "app", "x-accel", "x-accel-unsigned"]
+SEGMENT_TARGETS = ["nginx", "app", "app-django", "x-accel", "x-accel-unsigned"]
 PLAYLIST_TARGETS = ["nginx", "app", "x-accel"]
 TARGET_NAMES = {
     "nginx": "nginx 1.22 static (sendfile)",
-    "app": "app (Granian WSGI), cookie auth, FileResponse 64 KB blocks",
+    "app": "app (Granian WSGI), cookie auth, segment fast path, 64 KB blocks",
+    "app-django": "app with STREAMING_FAST_PATH=false: Django's middleware and Ninja",
     "x-accel": "behind nginx: signed link from the playlist (nginx checks it)",
     "x-accel-unsigned": "behind nginx: plain link (nginx asks Django, cached 10 s)",
 }
@@ -236,7 +239,7 @@ def main() -> None:
     video_id, token = prepare_catalog(environment, ladder_dir)
 
     segment_file = media_root / "hls" / str(video_id) / RUNG / SEGMENT
-    ports = {name: free_port() for name in ("static", "proxy", "app", "accel")}
+    ports = {name: free_port() for name in ("static", "proxy", "app", "django", "accel")}
     static_site = f"""
     server {{
         listen 127.0.0.1:{ports["static"]};
@@ -250,13 +253,16 @@ def main() -> None:
     urls = {
         "nginx": (f"http://127.0.0.1:{ports['static']}/hls/{video_id}/{RUNG}", None),
         "app": (f"http://127.0.0.1:{ports['app']}{api_path}", token),
+        "app-django": (f"http://127.0.0.1:{ports['django']}{api_path}", token),
         "x-accel": (f"http://127.0.0.1:{ports['proxy']}{api_path}", token),
         "x-accel-unsigned": (f"http://127.0.0.1:{ports['proxy']}{api_path}", token),
     }
 
     with ExitStack() as servers:
+        app = {**environment, "STREAMING_X_ACCEL": "false"}
+        servers.enter_context(granian(app, ports["app"], args))
         servers.enter_context(
-            granian({**environment, "STREAMING_X_ACCEL": "false"}, ports["app"], args)
+            granian({**app, "STREAMING_FAST_PATH": "false"}, ports["django"], args)
         )
         accel = {"STREAMING_X_ACCEL": "true", "STREAMING_SEGMENT_LINK_SECRET": LINK_SECRET}
         servers.enter_context(granian({**environment, **accel}, ports["accel"], args))
@@ -267,7 +273,7 @@ def main() -> None:
             urls[target] = (f"http://127.0.0.1:{port}{api_path}", token)
             servers.enter_context(
                 granian(
-                    {**environment, "STREAMING_X_ACCEL": "false", "BENCH_BLOCK_SIZE": str(size)},
+                    {**app, "BENCH_BLOCK_SIZE": str(size)},
                     port,
                     args,
                     app="benchmarks.block_size_wsgi:application",
@@ -375,14 +381,16 @@ def per_request_costs(video_id: int, token: str) -> list[tuple[str, float]]:
 
     from accounts.auth import jwt_auth
     from catalog.models import Video
+    from streaming.fastpath import SegmentFastPath
     from streaming.paths import servable_file
     from streaming.selectors import stream_for_viewer
 
-    application = get_wsgi_application()
+    django_application = get_wsgi_application()
+    fast_application = SegmentFastPath(django_application)
     path = f"/api/video/{video_id}/{RUNG}/{SEGMENT}"
     cookie = f"{settings.AUTH_COOKIE_ACCESS}={token}"
 
-    def through_django(with_token: bool) -> None:
+    def through(application, with_token: bool) -> None:
         environ = RequestFactory().get(path, HTTP_HOST="127.0.0.1").environ
         environ["wsgi.input"] = io.BytesIO()
         if with_token:
@@ -404,9 +412,14 @@ def per_request_costs(video_id: int, token: str) -> list[tuple[str, float]]:
         close_old_connections()  # what the end of every request does
 
     parts = [
-        ("whole segment request through Django's WSGI handler", lambda: through_django(True)),
-        ("the same without a token (401): middleware and Ninja", lambda: through_django(False)),
-        ("`jwt_auth`: token check and user row (connection as per request)", authenticate),
+        ("whole segment request through the fast path", lambda: through(fast_application, True)),
+        ("whole segment request through Django's WSGI handler", lambda: through(
+            django_application, True
+        )),
+        ("the same without a token (401): middleware and Ninja", lambda: through(
+            django_application, False
+        )),
+        ("`jwt_auth`: token check and cached user (connection as per request)", authenticate),
         ("of which the JWT signature and claims check", lambda: AccessToken(token)),
         ("stream facts (`stream_for_viewer`, cache hit)", lambda: stream_for_viewer(
             video_id=video_id, user=viewer

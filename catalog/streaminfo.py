@@ -32,11 +32,14 @@ def _cache_key(video_id: int) -> str:
     return f"catalog:stream-info:{video_id}"
 
 
+def cached_stream_info(video_id: int) -> StreamInfo | None:
+    """The streaming facts of a video if the cache holds them, else None (no query)."""
+    return caches["hot"].get(_cache_key(video_id))
+
+
 def stream_info(video_id: int) -> StreamInfo | None:
     """The cached streaming facts of a video, or None when no such video exists."""
-    cache = caches["hot"]
-    key = _cache_key(video_id)
-    info = cache.get(key)
+    info = cached_stream_info(video_id)
     if info is not None:
         return info
     row = (
@@ -55,7 +58,7 @@ def stream_info(video_id: int) -> StreamInfo | None:
         thumbnail=row["thumbnail"] or "",
         updated_at=row["updated_at"].timestamp(),
     )
-    cache.set(key, info, CACHE_SECONDS)
+    caches["hot"].set(_cache_key(video_id), info, CACHE_SECONDS)
     return info
 
 

@@ -4,7 +4,7 @@ from catalog.streaminfo import StreamInfo, stream_info
 from streaming.paths import is_resolution, rung_height
 
 # Primary keys are 64-bit; anything outside cannot exist and must not reach the database.
-_MAX_VIDEO_ID = 2**63 - 1
+MAX_VIDEO_ID = 2**63 - 1
 
 
 def stream_for_viewer(*, video_id: int, user) -> StreamInfo | None:
@@ -14,14 +14,15 @@ def stream_for_viewer(*, video_id: int, user) -> StreamInfo | None:
     are not published yet. Costs no query while the stream facts are cached, one
     indexed query otherwise; `user` is the one authentication already loaded.
     """
-    if not 0 < video_id <= _MAX_VIDEO_ID:
+    if not 0 < video_id <= MAX_VIDEO_ID:
         return None
     info = stream_info(video_id)
-    if info is None or not info.ready:
-        return None
-    if info.published or user.is_staff:
-        return info
-    return None
+    return info if info is not None and may_watch(info, user) else None
+
+
+def may_watch(info: StreamInfo, user) -> bool:
+    """The access rule: ready and published, or ready and `user` is staff."""
+    return info.ready and (info.published or user.is_staff)
 
 
 def rung_for_request(requested: str, renditions: tuple[str, ...]) -> str | None:

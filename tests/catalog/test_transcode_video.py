@@ -136,7 +136,7 @@ def test_retries_back_off(settings, upload, clip_480p, kill_ffmpeg):
 
 
 def test_progress_is_saved_at_most_once_per_interval(monkeypatch, upload, clip_long):
-    interval = 0.5
+    interval = 0.25  # the clip takes ~2 s on a fast machine: room for 8 intervals
     monkeypatch.setattr(tasks, "PROGRESS_SAVE_SECONDS", interval)
     with CaptureQueriesContext(connection) as queries:
         started = time.monotonic()

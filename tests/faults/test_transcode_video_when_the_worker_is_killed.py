@@ -16,7 +16,12 @@ from tests.faults.conftest import (
 from tests.media import generate_video
 
 
-def test_worker_killed_mid_transcode_then_restarted_ends_ready_without_orphans(make_stack, source):
+def test_worker_killed_mid_transcode_then_restarted_ends_ready_without_orphans(
+    make_stack, tmp_path
+):
+    # Long enough that the encode is surely still running when the kill comes, which on a
+    # fast machine the shared 30 s film is not.
+    source = generate_video(tmp_path / "film.mp4", seconds=90, width=640, height=360)
     stack = make_stack("workerkill")
     worker = stack.start_worker()
     video_id = upload(stack, source, "Abandoned film")

@@ -3,6 +3,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from django.core.signals import request_started
 
 from catalog.models import Video, VideoStatus
 from tests.media import generate_video
@@ -52,3 +53,16 @@ def make_video(db, hls_output):
 def video(make_video):
     """A ready, published video with its HLS output in place."""
     return make_video()
+
+
+@pytest.fixture
+def django_saw():
+    """The paths of the requests that reached Django's handler (in this process)."""
+    paths = []
+
+    def record(sender, environ, **kwargs):
+        paths.append(environ["PATH_INFO"])
+
+    request_started.connect(record)
+    yield paths
+    request_started.disconnect(record)

@@ -13,7 +13,6 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 from django.conf import settings as django_settings
-from django.core.signals import request_started
 from ninja_jwt.tokens import AccessToken
 
 from benchmarks.nginx import free_port, nginx_available, running_nginx, videoflix_site
@@ -45,19 +44,6 @@ def nginx(request, live_server, settings, tmp_path, transactional_db):
     )
     with running_nginx(tmp_path / "nginx", site, ports=[port], workers=1):
         yield f"http://127.0.0.1:{port}"
-
-
-@pytest.fixture
-def django_saw():
-    """The paths of the requests that reached Django (the live server runs in-process)."""
-    paths = []
-
-    def record(sender, environ, **kwargs):
-        paths.append(environ["PATH_INFO"])
-
-    request_started.connect(record)
-    yield paths
-    request_started.disconnect(record)
 
 
 def cookie_of(user) -> dict[str, str]:
