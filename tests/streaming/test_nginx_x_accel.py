@@ -115,8 +115,15 @@ def test_nginx_refuses_what_django_refuses(nginx, user, make_video):
     assert fetch(f"{nginx}/api/video/{hidden.pk}/240p/segment000.ts", cookie)[0] == 404
 
 
-def test_the_internal_location_is_not_reachable_directly(nginx, video):
-    status, _, data = fetch(f"{nginx}/protected-media/hls/{video.pk}/240p/segment000.ts")
+@pytest.mark.parametrize(
+    "internal",
+    [
+        "/protected-media/hls/{v}/240p/segment000.ts",
+        "/_videoflix/authorized/api/video/{v}/240p/segment000.ts",
+    ],
+)
+def test_the_internal_locations_are_not_reachable_directly(nginx, video, internal):
+    status, _, data = fetch(nginx + internal.format(v=video.pk))
     assert status == 404
     assert data != (video.hls_dir / "240p" / "segment000.ts").read_bytes()
 
