@@ -13,6 +13,7 @@ from the "hot" cache, dropped whenever that user is saved or deleted
 
 import functools
 import time
+from collections.abc import Mapping
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -37,11 +38,7 @@ class JWTAuth(AuthBase):
 
     def raw_token(self, request: HttpRequest) -> str | None:
         """The token this request presents: the Bearer header first, else the cookie."""
-        header = request.headers.get("Authorization", "")
-        scheme, _, credentials = header.partition(" ")
-        if scheme.lower() == "bearer" and credentials.strip():
-            return credentials.strip()
-        return request.COOKIES.get(settings.AUTH_COOKIE_ACCESS) or None
+        return presented_token(request.headers.get("Authorization", ""), request.COOKIES)
 
     def __call__(self, request: HttpRequest):
         raw = self.raw_token(request)
@@ -52,6 +49,14 @@ class JWTAuth(AuthBase):
         if user is not None:
             request.user = user
         return user
+
+
+def presented_token(authorization: str, cookies: Mapping[str, str]) -> str | None:
+    """The token of an Authorization header's Bearer credentials, else of the access cookie."""
+    scheme, _, credentials = authorization.partition(" ")
+    if scheme.lower() == "bearer" and credentials.strip():
+        return credentials.strip()
+    return cookies.get(settings.AUTH_COOKIE_ACCESS) or None
 
 
 def verified_claims(raw: str) -> tuple[object, float] | None:

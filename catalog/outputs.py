@@ -37,7 +37,8 @@ def hls_root() -> Path:
 
 
 def live_dir(video_id: int) -> Path:
-    return hls_root() / str(video_id)
+    # One Path built, not three: streaming asks for this on every segment request.
+    return Path(settings.MEDIA_ROOT, HLS_FOLDER, str(video_id))
 
 
 def live_name(video_id: int, relative: Path) -> str:

@@ -19,11 +19,12 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from django.conf import settings
-from django.core.exceptions import DisallowedHost
-from django.core.handlers.wsgi import WSGIRequest
+from django.core.handlers.wsgi import get_str_from_wsgi
+from django.http import parse_cookie
+from django.http.request import split_domain_port, validate_host
 from django.utils.http import http_date
 
-from accounts.auth import cached_active_user, jwt_auth, verified_claims
+from accounts.auth import cached_active_user, presented_token, verified_claims
 from catalog.outputs import live_dir
 from catalog.streaminfo import cached_stream_info
 from streaming.api import SEGMENT_CACHE, SEGMENT_TYPE
@@ -49,10 +50,25 @@ WSGIApplication = Callable[[dict, StartResponse], Iterable[bytes]]
 
 
 class SegmentFastPath:
-    """WSGI middleware: plain segment GETs answered here, everything else by `application`."""
+    """WSGI middleware: plain segment GETs answered here, everything else by `application`.
+
+    Reads the settings it mirrors once, when built (as Django's middleware does).
+    """
 
     def __init__(self, application: WSGIApplication):
         self.application = application
+        self.media_root = Path(settings.MEDIA_ROOT)
+        self.allowed_origins = frozenset(settings.CORS_ALLOWED_ORIGINS)
+        self.allow_credentials = settings.CORS_ALLOW_CREDENTIALS
+        self.ssl_redirect = settings.SECURE_SSL_REDIRECT
+        self.proxy_ssl_header = settings.SECURE_PROXY_SSL_HEADER
+        # Django reads X-Forwarded-Host then; the fast path leaves such requests to it.
+        self.forwarded_host = settings.USE_X_FORWARDED_HOST
+        self.allowed_hosts = settings.ALLOWED_HOSTS
+        if settings.DEBUG and not self.allowed_hosts:
+            self.allowed_hosts = [".localhost", "127.0.0.1", "[::1]"]  # as HttpRequest.get_host
+        self.host_verdicts: dict[str, bool] = {}
+        self.security_headers = {secure: _security_headers(secure) for secure in (False, True)}
 
     def __call__(self, environ: dict, start_response: StartResponse) -> Iterable[bytes]:
         answer = self.answer(environ)
@@ -70,47 +86,77 @@ class SegmentFastPath:
         if match is None or any(name in environ for name in _DJANGO_HEADERS):
             return None
         video_id = int(match[1])
-        if video_id > MAX_VIDEO_ID:
+        secure = self._is_secure(environ)
+        if video_id > MAX_VIDEO_ID or not self._host_allowed(environ, secure):
             return None
-        request = WSGIRequest(environ)
-        try:
-            request.get_host()
-        except DisallowedHost:
-            return None
-        secure = request.is_secure()
-        if settings.SECURE_SSL_REDIRECT and not secure:
+        if self.ssl_redirect and not secure:
             return None
         # An origin CORS does not list as is: django-cors-headers' finer matching decides.
-        origin = request.headers.get("Origin")
-        if origin and origin not in settings.CORS_ALLOWED_ORIGINS:
+        origin = environ.get("HTTP_ORIGIN")
+        if origin and origin not in self.allowed_origins:
             return None
 
-        claims = verified_claims(jwt_auth.raw_token(request) or "")
+        cookies = parse_cookie(get_str_from_wsgi(environ, "HTTP_COOKIE", ""))
+        token = presented_token(environ.get("HTTP_AUTHORIZATION", ""), cookies)
+        claims = verified_claims(token or "")
         user = claims and cached_active_user(claims[0])
         info = user and cached_stream_info(video_id)
         if not info or not may_watch(info, user):
             return None
-        file = servable_file(
-            Path(settings.MEDIA_ROOT), live_dir(video_id), f"{match[2]}/{match[3]}"
-        )
+        file = servable_file(self.media_root, live_dir(video_id), f"{match[2]}/{match[3]}")
         if file is None:
             return None
         try:
             handle = open(file.path, "rb", buffering=0)  # noqa: SIM115 - the body closes it
         except OSError:
             return None
-        info = os.fstat(handle.fileno())
+        stat = os.fstat(handle.fileno())
         headers = [
             ("Content-Type", SEGMENT_TYPE),
-            ("Content-Length", str(info.st_size)),
+            ("Content-Length", str(stat.st_size)),
             ("Accept-Ranges", "bytes"),
-            ("ETag", f'"{info.st_mtime_ns:x}-{info.st_size:x}"'),
-            ("Last-Modified", http_date(int(info.st_mtime))),
+            ("ETag", f'"{stat.st_mtime_ns:x}-{stat.st_size:x}"'),
+            ("Last-Modified", http_date(int(stat.st_mtime))),
             ("Cache-Control", SEGMENT_CACHE),
-            *_cors_headers(origin),
-            *_security_headers(secure),
+            *self._cors_headers(origin),
+            *self.security_headers[secure],
         ]
         return headers, _FileBlocks(handle)
+
+    def _host_allowed(self, environ: dict, secure: bool) -> bool:
+        """Whether Django's `HttpRequest.get_host()` would accept this request's host."""
+        if self.forwarded_host:
+            return False
+        host = environ.get("HTTP_HOST")
+        if host is None:  # no Host header (HTTP/1.0): the server's name, as Django does
+            host, port = environ.get("SERVER_NAME", ""), str(environ.get("SERVER_PORT", ""))
+            if port != ("443" if secure else "80"):
+                host = f"{host}:{port}"
+        verdict = self.host_verdicts.get(host)
+        if verdict is None:
+            domain, _port = split_domain_port(host)
+            verdict = bool(domain) and validate_host(domain, self.allowed_hosts)
+            if len(self.host_verdicts) < 64:  # a few real names; junk is judged every time
+                self.host_verdicts[host] = verdict
+        return verdict
+
+    def _is_secure(self, environ: dict) -> bool:
+        """`HttpRequest.is_secure()`: the proxy's header if set and sent, else the scheme."""
+        if self.proxy_ssl_header:
+            header, secure_value = self.proxy_ssl_header
+            value = environ.get(header)
+            if value is not None:
+                return value.split(",", 1)[0].strip() == secure_value
+        return environ.get("wsgi.url_scheme") == "https"
+
+    def _cors_headers(self, origin: str | None) -> list[tuple[str, str]]:
+        """What django-cors-headers adds for no origin or one of CORS_ALLOWED_ORIGINS."""
+        headers = [("Vary", "origin")]
+        if origin:
+            headers.append(("Access-Control-Allow-Origin", origin))
+            if self.allow_credentials:
+                headers.append(("Access-Control-Allow-Credentials", "true"))
+        return headers
 
 
 class _FileBlocks:
@@ -125,16 +171,6 @@ class _FileBlocks:
 
     def close(self) -> None:
         self._handle.close()
-
-
-def _cors_headers(origin: str | None) -> list[tuple[str, str]]:
-    """What django-cors-headers adds for no origin or one of CORS_ALLOWED_ORIGINS."""
-    headers = [("Vary", "origin")]
-    if origin:
-        headers.append(("Access-Control-Allow-Origin", origin))
-        if settings.CORS_ALLOW_CREDENTIALS:
-            headers.append(("Access-Control-Allow-Credentials", "true"))
-    return headers
 
 
 def _security_headers(secure: bool) -> list[tuple[str, str]]:

@@ -70,8 +70,17 @@ def servable_file(media_root: Path, folder: Path, name: str) -> ServableFile | N
         return None
     if not stat.S_ISREG(modes[-1]):
         return None
-    media_name = "/".join((*folder.relative_to(media_root).parts, *parts))
-    return ServableFile(path=Path(path), media_name=media_name)
+    return ServableFile(path=Path(path), media_name=_media_name(media_root, folder, parts))
+
+
+def _media_name(media_root: Path, folder: Path, parts: list[str]) -> str:
+    """`folder`/`parts` below `media_root`, "/"-separated (string work: this runs per segment)."""
+    root, below = os.fspath(media_root).rstrip("/"), os.fspath(folder)
+    if below == root:
+        return "/".join(parts)
+    if not below.startswith(root + "/"):
+        raise ValueError(f"{folder} does not lie below {media_root}.")
+    return "/".join((below[len(root) + 1 :], *parts))
 
 
 def _real_path_inside(folder: Path, path: str) -> str | None:

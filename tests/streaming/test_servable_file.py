@@ -33,6 +33,16 @@ def test_a_file_inside_the_folder_is_servable(media):
     assert found.path.read_bytes() == b"segment bytes"
 
 
+def test_the_media_name_is_relative_to_the_media_root_even_for_the_root_itself(media):
+    assert servable_file(media, media, "secret.ts").media_name == "secret.ts"
+    # A folder elsewhere is the caller's mistake, not a file to name.
+    media_sibling = media.parent / "media-other"
+    (media_sibling / "240p").mkdir(parents=True)
+    (media_sibling / "240p" / "segment000.ts").write_bytes(b"x")
+    with pytest.raises(ValueError, match="does not lie below"):
+        servable_file(media, media_sibling, "240p/segment000.ts")
+
+
 @pytest.mark.parametrize(
     "name",
     [
