@@ -29,7 +29,7 @@ from catalog.outputs import live_dir
 from catalog.streaminfo import StreamInfo
 from streaming.links import segment_links_for
 from streaming.paths import ServableFile, is_resolution, is_segment, servable_file
-from streaming.playlists import playlist_for_sibling_url
+from streaming.playlists import playlist_for_sibling_url, playlist_with_version
 from streaming.responses import bytes_response, file_response
 from streaming.schemas import ErrorOut
 from streaming.selectors import rung_for_request, stream_for_viewer
@@ -140,11 +140,6 @@ def video_variant(request: HttpRequest, video_id: int, resolution: str) -> HttpR
     if rung is None:
         raise HttpError(404, SEGMENT_NOT_FOUND)
     file = _hls_file(video_id, f"{rung}/index.m3u8")
-    links = segment_links_for(request)
-    if rung == resolution and links is None:
-        return file_response(
-            request, file, content_type=PLAYLIST_TYPE, cache_control=PLAYLIST_CACHE
-        )
     # Small by nature (one line per segment), so it is rewritten in memory.
     try:
         with open(file.path, "rb") as handle:
@@ -152,17 +147,20 @@ def video_variant(request: HttpRequest, video_id: int, resolution: str) -> HttpR
             playlist = handle.read()
     except OSError:
         raise HttpError(404, SEGMENT_NOT_FOUND) from None
-    version = f"{stat.st_mtime_ns:x}-{stat.st_size:x}"
+    output_version = f"{stat.st_mtime_ns:x}-{stat.st_size:x}"
+    etag = output_version
     if rung != resolution:
         playlist = playlist_for_sibling_url(playlist, rung)
-        version += f"-{rung}"
+        etag += f"-{rung}"
+    links = segment_links_for(request)
     if links is not None:
         playlist = links.sign(playlist, request.path)
-        version += f"-{links.version}"
+        etag += f"-{links.version}"
+    playlist = playlist_with_version(playlist, output_version)
     return bytes_response(
         request,
         playlist,
-        etag=f'"{version}"',
+        etag=f'"{etag}"',
         last_modified=int(stat.st_mtime),
         content_type=PLAYLIST_TYPE,
         cache_control=PLAYLIST_CACHE,

@@ -1,4 +1,4 @@
-"""Media playlists served under another rung's URL."""
+"""Media playlists as served: under another rung's URL, and naming their output's version."""
 
 
 def playlist_for_sibling_url(playlist: bytes, rung: str) -> bytes:
@@ -11,6 +11,23 @@ def playlist_for_sibling_url(playlist: bytes, rung: str) -> bytes:
     prefix = f"../{rung}/".encode("ascii")
     lines = playlist.splitlines(keepends=True)
     return b"".join(prefix + line if is_relative_uri(line) else line for line in lines)
+
+
+def playlist_with_version(playlist: bytes, version: str) -> bytes:
+    """`playlist` with `v=<version>` in the query of each relative URI.
+
+    Segments are cached for a day under their URL, and a re-transcode writes the same
+    names again: the version of the output in the URL keeps a browser from splicing
+    the old output's cached segments into the new one's playlist. The routes ignore it.
+    """
+    query = f"v={version}".encode("ascii")
+
+    def versioned(line: bytes) -> bytes:
+        uri = line.rstrip(b"\r\n")
+        return uri + (b"&" if b"?" in uri else b"?") + query + line[len(uri) :]
+
+    lines = playlist.splitlines(keepends=True)
+    return b"".join(versioned(line) if is_relative_uri(line) else line for line in lines)
 
 
 def is_relative_uri(line: bytes) -> bool:
