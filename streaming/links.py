@@ -19,7 +19,7 @@ from django.conf import settings
 from django.http import HttpRequest
 
 from accounts.auth import jwt_auth, verified_claims
-from streaming.playlists import is_relative_uri
+from streaming.playlists import rewrite_relative_uris
 
 
 @dataclass(frozen=True)
@@ -41,17 +41,10 @@ class SegmentLinks:
 
     def sign(self, playlist: bytes, playlist_path: str) -> bytes:
         """`playlist` (served at `playlist_path`) with a signed query on each relative URI."""
-        lines = playlist.splitlines(keepends=True)
-        return b"".join(
-            self._signed_line(line, playlist_path) if is_relative_uri(line) else line
-            for line in lines
+        return rewrite_relative_uris(
+            playlist,
+            lambda uri: f"{uri}?e={self.expires}&s={self.signature(urljoin(playlist_path, uri))}",
         )
-
-    def _signed_line(self, line: bytes, playlist_path: str) -> bytes:
-        uri = line.strip().decode("ascii")
-        signature = self.signature(urljoin(playlist_path, uri))
-        ending = line[len(line.rstrip(b"\r\n")) :]
-        return f"{uri}?e={self.expires}&s={signature}".encode("ascii") + ending
 
     @property
     def version(self) -> str:

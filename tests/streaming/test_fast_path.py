@@ -318,7 +318,6 @@ def test_the_deployed_application_has_the_fast_path_unless_nginx_sends_files():
 
     assert isinstance(videoflix.wsgi.application, SegmentFastPath)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("STREAMING_FAST_PATH", "false")
         patch.setattr("django.conf.settings.STREAMING_FAST_PATH", False)
         reloaded = importlib.reload(videoflix.wsgi)
         assert isinstance(reloaded.application, WSGIHandler)
