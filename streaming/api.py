@@ -30,7 +30,7 @@ from catalog.streaminfo import StreamInfo
 from streaming.links import segment_links_for
 from streaming.paths import ServableFile, is_resolution, is_segment, servable_file
 from streaming.playlists import playlist_for_sibling_url, playlist_with_version
-from streaming.responses import bytes_response, file_response
+from streaming.responses import bytes_response, file_response, file_version
 from streaming.schemas import ErrorOut
 from streaming.selectors import rung_for_request, stream_for_viewer
 
@@ -147,7 +147,7 @@ def video_variant(request: HttpRequest, video_id: int, resolution: str) -> HttpR
             playlist = handle.read()
     except OSError:
         raise HttpError(404, SEGMENT_NOT_FOUND) from None
-    output_version = f"{stat.st_mtime_ns:x}-{stat.st_size:x}"
+    output_version = file_version(stat)
     etag = output_version
     if rung != resolution:
         playlist = playlist_for_sibling_url(playlist, rung)

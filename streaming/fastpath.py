@@ -29,7 +29,7 @@ from catalog.outputs import live_dir
 from catalog.streaminfo import cached_stream_info
 from streaming.api import SEGMENT_CACHE, SEGMENT_TYPE
 from streaming.paths import servable_file
-from streaming.responses import BlockFileResponse
+from streaming.responses import BlockFileResponse, file_version
 from streaming.selectors import MAX_VIDEO_ID, may_watch
 
 # The segment route as the contract spells it, with or without its trailing slash.
@@ -115,7 +115,7 @@ class SegmentFastPath:
             ("Content-Type", SEGMENT_TYPE),
             ("Content-Length", str(stat.st_size)),
             ("Accept-Ranges", "bytes"),
-            ("ETag", f'"{stat.st_mtime_ns:x}-{stat.st_size:x}"'),
+            ("ETag", f'"{file_version(stat)}"'),
             ("Last-Modified", http_date(int(stat.st_mtime))),
             ("Cache-Control", SEGMENT_CACHE),
             *self._cors_headers(origin),

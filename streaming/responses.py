@@ -28,6 +28,15 @@ _PRECONDITIONS = (
 )
 
 
+def file_version(info: os.stat_result) -> str:
+    """What tells one version of a file from another: its mtime (ns) and size, in hex.
+
+    The ETag of every file sent (here, by the fast path) and the version a media
+    playlist names in its segment URIs.
+    """
+    return f"{info.st_mtime_ns:x}-{info.st_size:x}"
+
+
 class _Unsatisfiable:
     """A Range that asks only for bytes past the end."""
 
@@ -92,7 +101,7 @@ def file_response(
         response = _deliver(
             request,
             size=info.st_size,
-            etag=f'"{info.st_mtime_ns:x}-{info.st_size:x}"',
+            etag=f'"{file_version(info)}"',
             last_modified=int(info.st_mtime),
             content_type=content_type,
             cache_control=cache_control,
