@@ -1,7 +1,9 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Value
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest
+from django.utils import timezone
 
 from accounts.models import User
 
@@ -34,5 +36,8 @@ class UserAdmin(BaseUserAdmin):
 
     @admin.action(description="Activate the selected accounts", permissions=["change"])
     def activate_users(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
-        activated = queryset.filter(is_active=False).update(is_active=True)
+        # update() bypasses User.save: record the first activation here too.
+        activated = queryset.filter(is_active=False).update(
+            is_active=True, activated_at=Coalesce("activated_at", Value(timezone.now()))
+        )
         self.message_user(request, f"Activated {activated} account(s).", messages.SUCCESS)

@@ -13,6 +13,7 @@ from ninja.errors import HttpError
 from ninja.errors import ValidationError as RequestValidationError
 
 from accounts import services, throttling
+from accounts.auth import refuse_cross_site_write
 from accounts.cookies import delete_auth_cookies, set_auth_cookies
 from accounts.models import User
 from accounts.schemas import (
@@ -53,19 +54,31 @@ def _refusals_as_http(status: int = 400) -> Iterator[None]:
         raise HttpError(status, str(error)) from error
 
 
-def _throttled(
-    request: HttpRequest, response: HttpResponse, action: str, email: str | None = None
-) -> Status | None:
-    """The 429 answer (with Retry-After) once the client IP, or the email address, has
-    used up its attempts at `action`; None while both may go on."""
-    attempts = [(f"{action}_ip", throttling.client_ip(request))]
-    if email is not None:
-        attempts.append((f"{action}_email", User.objects.normalize_email(email)))
-    retry_after = throttling.first_refusal(*attempts)
+def _too_many(response: HttpResponse, retry_after: int | None) -> Status | None:
+    """The 429 answer (with Retry-After) when there is a wait, else None."""
     if retry_after is None:
         return None
     response["Retry-After"] = str(retry_after)
     return Status(429, {"detail": f"Too many attempts. Please try again in {retry_after} seconds."})
+
+
+def _counters(request: HttpRequest, action: str, email: str | None = None) -> list[tuple[str, str]]:
+    """The client IP's counter for `action`; with an email also the (IP, email) counter and
+    the email's own, a ceiling across all addresses set high enough that strangers cannot
+    easily reach it (see SECURITY.md)."""
+    ip = throttling.client_ip(request)
+    counters = [(f"{action}_ip", ip)]
+    if email is not None:
+        email = User.objects.normalize_email(email)
+        counters += [(f"{action}_ip_email", f"{ip} {email}"), (f"{action}_email", email)]
+    return counters
+
+
+def _throttled(
+    request: HttpRequest, response: HttpResponse, action: str, email: str | None = None
+) -> Status | None:
+    """Count this attempt at `action`; the 429 answer once a counter is used up."""
+    return _too_many(response, throttling.first_refusal(*_counters(request, action, email)))
 
 
 @router.post(
@@ -98,12 +111,18 @@ def activate(request: HttpRequest, uidb64: str, token: str):
     summary="Log in: sets the access_token, refresh_token and csrftoken cookies",
 )
 def login(request: HttpRequest, payload: LoginIn, response: HttpResponse):
-    if refused := _throttled(request, response, "login", payload.email):
+    # Failures are counted, not attempts: strangers' wrong guesses from other addresses
+    # never lock the owner out, short of the per-email ceiling.
+    counters = _counters(request, "login", payload.email)
+    if refused := _too_many(response, throttling.exhausted(*counters)):
         return refused
-    with _refusals_as_http():
+    try:
         user, tokens = services.user_login(
             email=payload.email, password=payload.password, request=request
         )
+    except services.InvalidCredentials as error:
+        throttling.count_failure(*counters)
+        raise HttpError(400, str(error)) from error
     set_auth_cookies(response, access=tokens.access, refresh=tokens.refresh)
     get_token(request)  # makes the CSRF middleware send a fresh, readable csrftoken cookie
     return Status(
@@ -113,12 +132,13 @@ def login(request: HttpRequest, payload: LoginIn, response: HttpResponse):
 
 @router.post(
     "/logout/",
-    response={200: DetailOut, 400: DetailOut},
-    summary="Blacklist the refresh token and delete both JWT cookies",
+    response={200: DetailOut, 400: DetailOut, 403: DetailOut},
+    summary="Sign out everywhere: revoke every token of the account and delete both JWT cookies",
 )
 def logout(
     request: HttpRequest, response: HttpResponse, refresh_token: str | None = REFRESH_COOKIE
 ):
+    refuse_cross_site_write(request)
     if not refresh_token:
         raise HttpError(400, MISSING_REFRESH_COOKIE)
     services.refresh_token_revoke(refresh=refresh_token)
@@ -131,12 +151,13 @@ def logout(
 
 @router.post(
     "/token/refresh/",
-    response={200: TokenRefreshOut, 400: DetailOut, 401: DetailOut},
+    response={200: TokenRefreshOut, 400: DetailOut, 401: DetailOut, 403: DetailOut},
     summary="Spend the refresh token for a new access token and a new refresh token",
 )
 def token_refresh(
     request: HttpRequest, response: HttpResponse, refresh_token: str | None = REFRESH_COOKIE
 ):
+    refuse_cross_site_write(request)
     if not refresh_token:
         raise HttpError(400, MISSING_REFRESH_COOKIE)
     with _refusals_as_http(status=401):

@@ -1,7 +1,12 @@
+from datetime import timedelta
+
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.utils import timezone
+from ninja_jwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+from ninja_jwt.tokens import RefreshToken
 
 
 class UserManager(BaseUserManager):
@@ -29,6 +34,16 @@ class UserManager(BaseUserManager):
         extra_fields.setdefault("is_active", False)
         return self._create_user(email, password, **extra_fields)
 
+    def unactivated_expired(self, *, now=None) -> models.QuerySet:
+        """Accounts never activated whose activation links have all expired.
+
+        Nobody proved they own these addresses: a new registration (or the purge task)
+        frees the address, so squatting it lasts at most one activation lifetime.
+        """
+        now = now or timezone.now()
+        joined_before = now - timedelta(seconds=settings.ACTIVATION_TIMEOUT_SECONDS)
+        return self.filter(is_active=False, activated_at=None, date_joined__lt=joined_before)
+
     def create_superuser(self, email, password=None, **extra_fields):
         extra_fields.setdefault("is_staff", True)
         extra_fields.setdefault("is_superuser", True)
@@ -47,6 +62,16 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     is_staff = models.BooleanField(default=False, help_text="May use the admin site.")
     date_joined = models.DateTimeField(default=timezone.now)
+    activated_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the account first became active; activation links die with it.",
+    )
+    credential_version = models.PositiveIntegerField(
+        default=0,
+        editable=False,
+        help_text="Carried in every JWT; raising it cuts off all tokens issued before.",
+    )
 
     objects = UserManager()
 
@@ -64,6 +89,46 @@ class User(AbstractBaseUser, PermissionsMixin):
         super().clean()
         self.email = type(self).objects.normalize_email(self.email)
 
+    def save(self, *args, **kwargs):
+        if self.is_active and self.activated_at is None:
+            self.activated_at = timezone.now()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "password" in update_fields:
+            # set_password raised the version: a save of the password alone must keep it.
+            kwargs["update_fields"] = {*update_fields, "credential_version"}
+        if update_fields is not None and "is_active" in update_fields:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "activated_at"}
+        password_changed = self._password is not None and not self._state.adding
+        super().save(*args, **kwargs)
+        if password_changed:
+            revoke_refresh_tokens(self)
+
+    def set_password(self, raw_password):
+        """Every new password, by any path (reset, admin, command), signs the account out."""
+        super().set_password(raw_password)
+        if not self._state.adding:
+            self.credential_version += 1
+
+    def sign_out_everywhere(self) -> None:
+        """Cut off every access token, signed link and refresh token issued so far."""
+        self.credential_version += 1
+        self.save(update_fields=["credential_version"])
+        revoke_refresh_tokens(self)
+
     @property
     def username(self) -> str:
         return self.email
+
+
+def revoke_refresh_tokens(user: User, *, family: str | None = None) -> None:
+    """Blacklist the user's live refresh tokens (only those of one login's `family`, if given)."""
+    live = OutstandingToken.objects.filter(
+        user=user, expires_at__gt=timezone.now(), blacklistedtoken__isnull=True
+    )
+    if family is not None:
+        live = [
+            row for row in live if RefreshToken(row.token, verify=False).get("family") == family
+        ]
+    BlacklistedToken.objects.bulk_create(
+        [BlacklistedToken(token=row) for row in live], ignore_conflicts=True
+    )

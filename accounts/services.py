@@ -12,8 +12,8 @@ from django.contrib.auth.models import update_last_login
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.http import HttpRequest
-from django.utils import timezone
 from ninja_jwt.exceptions import TokenError
 from ninja_jwt.settings import api_settings
 from ninja_jwt.token_blacklist.models import BlacklistedToken, OutstandingToken
@@ -21,7 +21,8 @@ from ninja_jwt.tokens import RefreshToken
 from ninja_jwt.utils import datetime_from_epoch
 
 from accounts import tasks
-from accounts.models import User
+from accounts.auth import CREDENTIAL_VERSION_CLAIM, FAMILY_CLAIM
+from accounts.models import User, revoke_refresh_tokens
 from accounts.tokens import (
     ExpiringTokenGenerator,
     activation_token_generator,
@@ -77,8 +78,13 @@ def _user_from_link(uidb64: str, token: str, generator: ExpiringTokenGenerator) 
 
 @transaction.atomic
 def user_register(*, email: str, password: str) -> User:
-    """Create an inactive account and mail its activation link once the row is committed."""
+    """Create an inactive account and mail its activation link once the row is committed.
+
+    An unactivated account under this address whose links have all expired is replaced:
+    nobody proved owning the address, and the real owner must be able to register.
+    """
     email = User.objects.normalize_email(email)
+    User.objects.unactivated_expired().filter(email=email).delete()
     _validate_password(password, user=User(email=email), field="password")
     try:
         # Hashing before the uniqueness check keeps a taken address as slow as a new one.
@@ -101,9 +107,17 @@ def user_activate(*, uidb64: str, token: str) -> User:
     return user
 
 
-def token_pair_issue(*, user: User) -> TokenPair:
-    """A new refresh token (recorded as outstanding, so it can be revoked) and its access token."""
+def token_pair_issue(*, user: User, family: str | None = None) -> TokenPair:
+    """A new refresh token (recorded as outstanding, so it can be revoked) and its access token.
+
+    Both carry the user's credential version; the refresh token also names its family,
+    the login it descends from (a new login starts one).
+    """
     refresh = RefreshToken.for_user(user)
+    refresh[CREDENTIAL_VERSION_CLAIM] = user.credential_version
+    refresh[FAMILY_CLAIM] = family or refresh[api_settings.JTI_CLAIM]
+    # for_user recorded the token before these claims: keep the record the token itself.
+    OutstandingToken.objects.filter(jti=refresh[api_settings.JTI_CLAIM]).update(token=str(refresh))
     return TokenPair(access=str(refresh.access_token), refresh=str(refresh))
 
 
@@ -124,7 +138,7 @@ def user_login(
 
 
 def _blacklist_once(token: RefreshToken, user: User | None) -> bool:
-    """Blacklist the token; False when it already was (a concurrent rotation got there first)."""
+    """Blacklist the token; False when it already was (spent or revoked before)."""
     outstanding, _ = OutstandingToken.objects.get_or_create(
         jti=token[api_settings.JTI_CLAIM],
         defaults={
@@ -137,57 +151,88 @@ def _blacklist_once(token: RefreshToken, user: User | None) -> bool:
     return created
 
 
+class _RefreshTokenSpentOrNot(RefreshToken):
+    """Signature, type and expiry checked; the blacklist is left to the caller, who must
+    tell a spent token presented again (reuse) from a forged or expired one."""
+
+    def check_blacklist(self) -> None:
+        pass
+
+
 def _decode_refresh(raw: str) -> tuple[RefreshToken | None, User | None]:
-    """The verified token (signature, expiry, not blacklisted) and its user, or Nones."""
+    """The verified token (blacklisted or not) and its user, or Nones."""
     try:
-        token = RefreshToken(raw)
+        token = _RefreshTokenSpentOrNot(raw)
     except TokenError:
         return None, None
     return token, User.objects.filter(pk=token.get(api_settings.USER_ID_CLAIM)).first()
 
 
-@transaction.atomic
 def refresh_token_rotate(*, refresh: str) -> TokenPair:
-    """Spend a refresh token for a new pair; an old, forged or spent token is refused."""
-    token, user = _decode_refresh(refresh)
-    if token is None or user is None or not user.is_active or not _blacklist_once(token, user):
+    """Spend a refresh token for a new pair of the same login (family).
+
+    A token spent before, presented again, means two parties hold that login's tokens
+    (OAuth 2.0 Security BCP, refresh token reuse detection): every token of its family
+    is revoked, so the thief's rotated copy dies with the victim's.
+    """
+    pair = _refresh_token_spend(refresh)
+    if pair is None:
         raise InvalidRefreshToken("The refresh token is invalid or has expired.")
-    return token_pair_issue(user=user)
+    return pair
+
+
+@transaction.atomic
+def _refresh_token_spend(refresh: str) -> TokenPair | None:
+    """The new pair, or None for a refusal; returning (not raising) commits a revocation."""
+    token, user = _decode_refresh(refresh)
+    if token is None or user is None or not user.is_active:
+        return None
+    if token.get(CREDENTIAL_VERSION_CLAIM, 0) != user.credential_version:
+        return None
+    if not _blacklist_once(token, user):
+        revoke_refresh_tokens(user, family=token.get(FAMILY_CLAIM))
+        return None
+    return token_pair_issue(user=user, family=token.get(FAMILY_CLAIM))
 
 
 @transaction.atomic
 def refresh_token_revoke(*, refresh: str) -> None:
-    """Blacklist a refresh token; one that is already unusable needs nothing more."""
+    """Log out: the account's access tokens, signed links and refresh tokens all stop working.
+
+    A token that is already unusable needs nothing more.
+    """
     token, user = _decode_refresh(refresh)
-    if token is not None:
-        _blacklist_once(token, user)
-
-
-def _revoke_all_refresh_tokens(user: User) -> None:
-    live = OutstandingToken.objects.filter(
-        user=user, expires_at__gt=timezone.now(), blacklistedtoken__isnull=True
-    )
-    BlacklistedToken.objects.bulk_create(
-        [BlacklistedToken(token=token) for token in live], ignore_conflicts=True
-    )
+    if token is None or user is None or not _blacklist_once(token, user):
+        return
+    user.sign_out_everywhere()
 
 
 @transaction.atomic
 def password_reset_request(*, email: str) -> None:
-    """Mail a reset link if an active account has this email; say nothing either way."""
-    user = User.objects.filter(email=User.objects.normalize_email(email), is_active=True).first()
+    """Mail a reset link if an account usable by its owner has this email; say nothing either way.
+
+    Never-activated accounts count: following the link proves owning the address, so
+    the owner takes back an address someone else registered (and keeps their password).
+    Accounts staff deactivated do not.
+    """
+    user = (
+        User.objects.filter(email=User.objects.normalize_email(email))
+        .filter(Q(is_active=True) | Q(activated_at=None))
+        .first()
+    )
     if user is not None:
         transaction.on_commit(partial(tasks.send_account_email, "password_reset", user.pk))
 
 
 @transaction.atomic
 def password_reset_confirm(*, uidb64: str, token: str, new_password: str) -> User:
-    """Set the new password; that spends the link and signs the account out everywhere."""
+    """Set the new password; that spends the link, signs the account out everywhere
+    (`User.set_password`) and activates an account never activated (the link was mailed)."""
     user = _user_from_link(uidb64, token, password_reset_token_generator)
     if user is None:
         raise InvalidLink("This password reset link is invalid, has expired or was already used.")
     _validate_password(new_password, user=user, field="new_password")
     user.set_password(new_password)
-    user.save(update_fields=["password"])
-    _revoke_all_refresh_tokens(user)
+    user.is_active = user.is_active or user.activated_at is None
+    user.save(update_fields=["password", "is_active"])
     return user

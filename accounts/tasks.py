@@ -37,3 +37,11 @@ def purge_expired_tokens() -> int:
     deleted, _ = OutstandingToken.objects.filter(expires_at__lte=timezone.now()).delete()
     logger.info("Purged %s expired token rows.", deleted)
     return deleted
+
+
+@db_periodic_task(crontab(minute="47"))
+def purge_unactivated_accounts() -> int:
+    """Delete accounts never activated whose links have expired: their addresses are free again."""
+    deleted, _ = User.objects.unactivated_expired().delete()
+    logger.info("Purged %s never-activated accounts.", deleted)
+    return deleted

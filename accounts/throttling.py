@@ -1,4 +1,4 @@
-"""Fixed-window attempt counters in the cache (Redis in production), per scope and identity.
+"""Fixed-window attempt (or failure) counters in the cache (Redis in production).
 
 Rates live in settings.AUTH_THROTTLE_RATES as "<count>/<period>", the period being
 `s`, `min`, `hour` or `day`, optionally with a multiplier ("10/15min"); an empty rate
@@ -54,25 +54,40 @@ def client_ip(request: HttpRequest) -> str:
     return request.META.get("REMOTE_ADDR", "") or "unknown"
 
 
-def hit(scope: str, identity: str) -> int | None:
-    """Count one attempt; return the seconds to wait when it is over the limit, else None."""
+def clock() -> float:
+    """Now, as a Unix time; tests replace it to stay inside one window."""
+    return time.time()
+
+
+def _window(scope: str, identity: str) -> tuple[Rate, str, float] | None:
+    """The scope's rate, the cache key of the identity's current window, and the time."""
     rate = rate_for(scope)
     if rate is None:
         return None
-    now = time.time()
+    now = clock()
     window = int(now // rate.window_seconds)
     digest = hashlib.sha256(identity.encode()).hexdigest()[:32]
-    key = f"throttle:{scope}:{digest}:{window}"
+    return rate, f"throttle:{scope}:{digest}:{window}", now
+
+
+def _seconds_left(rate: Rate, now: float) -> int:
+    window_end = (int(now // rate.window_seconds) + 1) * rate.window_seconds
+    return max(1, int(window_end - now + 0.999))
+
+
+def hit(scope: str, identity: str) -> int | None:
+    """Count one attempt; return the seconds to wait when it is over the limit, else None."""
+    window = _window(scope, identity)
+    if window is None:
+        return None
+    rate, key, now = window
     cache.add(key, 0, timeout=rate.window_seconds + 1)
     try:
         count = cache.incr(key)
     except ValueError:  # the window's key expired between add and incr: a fresh window
         cache.set(key, 1, timeout=rate.window_seconds + 1)
         count = 1
-    if count <= rate.limit:
-        return None
-    window_end = (window + 1) * rate.window_seconds
-    return max(1, int(window_end - now + 0.999))
+    return None if count <= rate.limit else _seconds_left(rate, now)
 
 
 def first_refusal(*attempts: tuple[str, str]) -> int | None:
@@ -86,3 +101,18 @@ def first_refusal(*attempts: tuple[str, str]) -> int | None:
         if retry_after is not None:
             return retry_after
     return None
+
+
+def exhausted(*counters: tuple[str, str]) -> int | None:
+    """Seconds to wait when a (scope, identity) counter has used up its limit; counts nothing."""
+    for scope, identity in counters:
+        window = _window(scope, identity)
+        if window is not None and cache.get(window[1], 0) >= window[0].limit:
+            return _seconds_left(window[0], window[2])
+    return None
+
+
+def count_failure(*counters: tuple[str, str]) -> None:
+    """Count one failure (e.g. a wrong password) against each counter."""
+    for scope, identity in counters:
+        hit(scope, identity)

@@ -44,13 +44,14 @@ class ExpiringTokenGenerator(DjangoTokenGenerator):
 
 
 class ActivationTokenGenerator(ExpiringTokenGenerator):
-    """Valid while the account is inactive: activating it spends every activation link."""
+    """Valid until the account is first activated: that spends every activation link for good,
+    so an account staff deactivate later is not revived by an old link."""
 
     key_salt = "accounts.tokens.ActivationTokenGenerator"
     lifetime_setting = "ACTIVATION_TIMEOUT_SECONDS"
 
     def _make_hash_value(self, user, timestamp) -> str:
-        return f"{user.pk}{user.is_active}{user.email}{timestamp}"
+        return f"{user.pk}{user.is_active}{user.activated_at}{user.email}{timestamp}"
 
 
 class PasswordResetTokenGenerator(ExpiringTokenGenerator):

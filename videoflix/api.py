@@ -10,6 +10,7 @@ from django.db import DatabaseError, connection
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI, Schema, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.parser import Parser
 
 from accounts.api import router as accounts_router
 from catalog.api import router as catalog_router
@@ -17,7 +18,27 @@ from streaming.api import router as streaming_router
 
 logger = logging.getLogger(__name__)
 
+
+class UnsupportedMediaType(HttpError):
+    def __init__(self) -> None:
+        super().__init__(415, "Send the request body as JSON (Content-Type: application/json).")
+
+
+class JsonOnlyParser(Parser):
+    """Reads a body as JSON only when it says it is JSON.
+
+    A page on any site can post `text/plain` without asking CORS first; only a JSON
+    content type makes the browser ask, and CORS answers only our front ends.
+    """
+
+    def parse_body(self, request: HttpRequest):
+        if request.content_type != "application/json":
+            raise UnsupportedMediaType
+        return super().parse_body(request)
+
+
 api = NinjaAPI(
+    parser=JsonOnlyParser(),
     title="Videoflix API",
     version="1.0.0",
     description="Registration, JWT-cookie login, the video catalog and protected HLS streaming.",
@@ -52,6 +73,9 @@ def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespo
 
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    # ninja reports any parser failure as a 400 caused by it; a 415 keeps its own answer.
+    if isinstance(exc.__cause__, UnsupportedMediaType):
+        exc = exc.__cause__
     return api.create_response(request, {"detail": exc.message}, status=exc.status_code)
 
 

@@ -6,6 +6,8 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 
+from accounts import throttling
+from accounts.models import User
 from accounts.tokens import activation_token_generator, password_reset_token_generator, uid_encode
 from tests.accounts.helpers import NEW_PASSWORD, PASSWORD, link_in_mail, uid_and_token
 
@@ -49,10 +51,12 @@ def test_a_known_email_gets_a_reset_mail_pointing_at_the_front_end(api, user, se
 
 
 @pytest.mark.parametrize(
-    "email", ["nobody@example.com", "inactive@example.com", "not an email at all", ""]
+    "email", ["nobody@example.com", "deactivated@example.com", "not an email at all", ""]
 )
-def test_unknown_or_inactive_emails_get_the_same_answer_and_no_mail(api, make_user, user, email):
-    make_user(email="inactive@example.com", is_active=False)
+def test_unknown_or_deactivated_emails_get_the_same_answer_and_no_mail(api, make_user, user, email):
+    deactivated = make_user(email="deactivated@example.com")
+    deactivated.is_active = False
+    deactivated.save()
     known = api.post(RESET, {"email": user.email})
     mail.outbox.clear()
 
@@ -187,3 +191,43 @@ def test_reset_requests_are_throttled_per_client_ip(api, user, settings):
     assert throttled.status_code == 429
     assert 1 <= int(throttled["Retry-After"]) <= 3600
     assert mail.outbox == []
+
+
+def test_the_owner_of_a_squatted_address_takes_it_back_by_reset(api, make_user):
+    """Someone registered the address with their own password and never activated it."""
+    make_user(email="owner@example.com", password="squatter-secret-1", is_active=False)
+    assert api.post(RESET, {"email": "owner@example.com"}).status_code == 200
+    uid, token = uid_and_token(link_in_mail(mail.outbox[-1]))
+
+    response = api.post(confirm_path(uid, token), new_password_body())
+
+    assert response.status_code == 200
+    owner = User.objects.get(email="owner@example.com")
+    assert owner.is_active
+    assert owner.check_password(NEW_PASSWORD)
+    assert not owner.check_password("squatter-secret-1")
+
+
+def test_a_reset_link_does_not_reactivate_an_account_staff_deactivated(api, user, mailed_link):
+    user.is_active = False
+    user.save()
+
+    api.post(confirm_path(*mailed_link), new_password_body())
+
+    user.refresh_from_db()
+    assert not user.is_active
+
+
+def test_a_strangers_reset_requests_do_not_block_the_owners(api, user, monkeypatch):
+    monkeypatch.setattr(throttling, "clock", lambda: 6_000_000.0)
+    stranger = [
+        api.post(RESET, {"email": user.email}, REMOTE_ADDR="203.0.113.66").status_code
+        for _ in range(4)
+    ]
+    mail.outbox.clear()
+
+    owner = api.post(RESET, {"email": user.email}, REMOTE_ADDR="192.0.2.1")
+
+    assert stranger == [200, 200, 200, 429]
+    assert owner.status_code == 200
+    assert len(mail.outbox) == 1

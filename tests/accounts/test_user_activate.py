@@ -110,3 +110,29 @@ def test_a_stale_cookie_does_not_turn_activation_into_a_401(api, client, mailed_
     client.cookies["refresh_token"] = "stale.garbage.token"
 
     assert api.get(activate_path(*mailed_link)).status_code == 200
+
+
+def test_an_old_link_does_not_revive_an_account_staff_deactivated(api, mailed_link):
+    assert api.get(activate_path(*mailed_link)).status_code == 200
+    account = User.objects.get(email="new.viewer@example.com")
+    account.is_active = False
+    account.save()
+
+    response = api.get(activate_path(*mailed_link))
+
+    assert response.status_code == 400
+    assert not User.objects.get(email="new.viewer@example.com").is_active
+
+
+def test_the_admin_activate_action_also_spends_the_links(api, mailed_link, make_user, client):
+    make_user(email="admin@example.com", is_staff=True, is_superuser=True)
+    client.login(email="admin@example.com", password=PASSWORD)
+    account = User.objects.get(email="new.viewer@example.com")
+    client.post(
+        "/admin/accounts/user/", {"action": "activate_users", "_selected_action": [account.pk]}
+    )
+    account.refresh_from_db()
+    account.is_active = False
+    account.save()
+
+    assert api.get(activate_path(*mailed_link)).status_code == 400

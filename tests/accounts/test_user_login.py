@@ -7,6 +7,7 @@ from django.test import RequestFactory
 from ninja_jwt.token_blacklist.models import OutstandingToken
 from ninja_jwt.tokens import AccessToken, RefreshToken
 
+from accounts import throttling
 from accounts.auth import jwt_auth
 from tests.accounts.helpers import PASSWORD
 
@@ -209,3 +210,42 @@ def test_login_is_throttled_per_client_ip_across_emails(api, user, settings):
     assert throttled.status_code == 429
     assert throttled.has_header("Retry-After")
     assert elsewhere.status_code == 200
+
+
+@pytest.fixture
+def one_window(monkeypatch):
+    """The throttle clock stands still: every request falls in the same window."""
+    monkeypatch.setattr(throttling, "clock", lambda: 6_000_000.0)
+
+
+def test_strangers_wrong_logins_do_not_lock_the_owner_out(api, user, one_window):
+    wrong = {"email": user.email, "password": "wrong-password-here"}
+    statuses = [api.post(LOGIN, wrong, REMOTE_ADDR="203.0.113.66").status_code for _ in range(6)]
+
+    owner = api.post(LOGIN, {"email": user.email, "password": PASSWORD}, REMOTE_ADDR="192.0.2.1")
+
+    assert statuses == [400] * 5 + [429]  # the stranger's address is stopped for this email
+    assert owner.status_code == 200
+
+
+def test_only_failures_count(api, user, settings, one_window):
+    settings.AUTH_THROTTLE_RATES = {**settings.AUTH_THROTTLE_RATES, "login_ip_email": "2/min"}
+    right = {"email": user.email, "password": PASSWORD}
+
+    statuses = [api.post(LOGIN, right, REMOTE_ADDR="192.0.2.1").status_code for _ in range(4)]
+
+    assert statuses == [200] * 4
+
+
+def test_the_per_email_ceiling_holds_across_addresses(api, user, settings, one_window):
+    """Many addresses guessing one account: the ceiling stops them (and, past it, the owner)."""
+    settings.AUTH_THROTTLE_RATES = {**settings.AUTH_THROTTLE_RATES, "login_email": "4/hour"}
+    wrong = {"email": user.email, "password": "wrong-password-here"}
+    for n in range(4):
+        assert api.post(LOGIN, wrong, REMOTE_ADDR=f"198.51.100.{n}").status_code == 400
+
+    assert api.post(LOGIN, wrong, REMOTE_ADDR="198.51.100.99").status_code == 429
+
+
+def test_the_default_per_email_ceiling_is_100_failures_an_hour():
+    assert django_settings.AUTH_THROTTLE_RATES["login_email"] == "100/hour"

@@ -1,7 +1,10 @@
 """POST /api/register/ and the `user_register` service behind it."""
 
+from datetime import timedelta
+
 import pytest
 from django.core import mail
+from django.utils import timezone
 
 from accounts.models import User
 from tests.accounts.helpers import PASSWORD, link_in_mail, register_body, uid_and_token
@@ -168,3 +171,40 @@ def test_registration_is_throttled_per_client_ip(api, settings):
     assert third.json()["detail"].startswith("Too many attempts.")
     assert other_ip.status_code == 201
     assert not User.objects.filter(email="three@example.com").exists()
+
+
+def _joined(user: User, ago: timedelta) -> None:
+    User.objects.filter(pk=user.pk).update(date_joined=timezone.now() - ago)
+
+
+def test_a_squatted_address_is_freed_once_its_activation_links_expired(api, make_user, settings):
+    settings.ACTIVATION_TIMEOUT_SECONDS = 3600
+    squatter = make_user(email="owner@example.com", password="squatter-secret-1", is_active=False)
+    _joined(squatter, timedelta(seconds=3601))
+
+    response = api.post(REGISTER, register_body("owner@example.com"))
+
+    assert response.status_code == 201
+    owner = User.objects.get(email="owner@example.com")
+    assert owner.pk != squatter.pk
+    assert owner.check_password(PASSWORD)
+
+
+def test_an_unactivated_address_within_its_link_lifetime_stays_taken(api, make_user, settings):
+    settings.ACTIVATION_TIMEOUT_SECONDS = 3600
+    pending = make_user(email="owner@example.com", is_active=False)
+    _joined(pending, timedelta(seconds=3599))
+
+    assert api.post(REGISTER, register_body("owner@example.com")).status_code == 400
+    assert User.objects.filter(pk=pending.pk).exists()
+
+
+def test_a_deactivated_account_is_never_replaced_by_a_registration(api, make_user, settings):
+    settings.ACTIVATION_TIMEOUT_SECONDS = 3600
+    deactivated = make_user(email="owner@example.com")
+    deactivated.is_active = False
+    deactivated.save()
+    _joined(deactivated, timedelta(days=30))
+
+    assert api.post(REGISTER, register_body("owner@example.com")).status_code == 400
+    assert User.objects.filter(pk=deactivated.pk).exists()

@@ -1,0 +1,122 @@
+"""Logout and every password change cut off the credentials issued before them:
+access tokens, signed segment links (their token) and refresh tokens; a spent refresh
+token presented again revokes its whole family (refresh token reuse detection)."""
+
+import pytest
+from django.core import mail
+from django.test import Client
+
+from accounts.models import User
+from tests.accounts.helpers import NEW_PASSWORD, PASSWORD, link_in_mail, uid_and_token
+
+pytestmark = pytest.mark.django_db
+
+CATALOG = "/api/video/"
+REFRESH = "/api/token/refresh/"
+
+
+def log_in(user: User) -> Client:
+    """A browser logged in through the real route (test client: CSRF not enforced)."""
+    client = Client()
+    response = client.post(
+        "/api/login/",
+        {"email": user.email, "password": PASSWORD},
+        content_type="application/json",
+    )
+    assert response.status_code == 200
+    return client
+
+
+def stolen_copy(client: Client) -> Client:
+    """Another party holding the same cookies (a copied access and refresh token)."""
+    thief = Client()
+    for name in ("access_token", "refresh_token"):
+        thief.cookies[name] = client.cookies[name].value
+    return thief
+
+
+def test_logout_cuts_off_the_access_token_at_once(user):
+    browser = log_in(user)
+    thief = stolen_copy(browser)
+    assert thief.get(CATALOG).status_code == 200
+
+    assert browser.post("/api/logout/").status_code == 200
+
+    assert thief.get(CATALOG).status_code == 401
+    assert thief.post(REFRESH).status_code == 401
+
+
+def test_logout_signs_out_the_other_sessions_too(user):
+    phone, laptop = log_in(user), log_in(user)
+
+    phone.post("/api/logout/")
+
+    assert (laptop.get(CATALOG).status_code, laptop.post(REFRESH).status_code) == (401, 401)
+
+
+def test_a_password_reset_cuts_off_access_and_refresh_tokens(api, user):
+    thief = stolen_copy(log_in(user))
+    api.post("/api/password_reset/", {"email": user.email})
+    uid, token = uid_and_token(link_in_mail(mail.outbox[-1]))
+
+    confirmed = api.post(
+        f"/api/password_confirm/{uid}/{token}/",
+        {"new_password": NEW_PASSWORD, "confirm_password": NEW_PASSWORD},
+    )
+
+    assert confirmed.status_code == 200
+    assert (thief.get(CATALOG).status_code, thief.post(REFRESH).status_code) == (401, 401)
+
+
+def test_a_password_set_by_staff_in_the_admin_cuts_off_every_token(user, make_user):
+    thief = stolen_copy(log_in(user))
+    admin = Client()
+    make_user(email="admin@example.com", is_staff=True, is_superuser=True)
+    admin.login(email="admin@example.com", password=PASSWORD)
+
+    changed = admin.post(
+        f"/admin/accounts/user/{user.pk}/password/",
+        {"usable_password": "true", "password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
+    )
+
+    assert changed.status_code == 302
+    assert (thief.get(CATALOG).status_code, thief.post(REFRESH).status_code) == (401, 401)
+
+
+def test_a_password_set_by_set_password_and_save_alone_cuts_off_every_token(user):
+    """The path of `changepassword` and of any code that saves only the password field."""
+    thief = stolen_copy(log_in(user))
+
+    user.set_password(NEW_PASSWORD)
+    user.save(update_fields=["password"])
+
+    assert (thief.get(CATALOG).status_code, thief.post(REFRESH).status_code) == (401, 401)
+
+
+def test_the_new_login_after_a_password_change_works(user):
+    user.set_password(NEW_PASSWORD)
+    user.save()
+    client = Client()
+
+    response = client.post(
+        "/api/login/",
+        {"email": user.email, "password": NEW_PASSWORD},
+        content_type="application/json",
+    )
+
+    assert response.status_code == 200
+    assert client.get(CATALOG).status_code == 200
+    assert client.post(REFRESH).status_code == 200
+
+
+def test_replaying_a_spent_refresh_token_revokes_its_whole_family(user):
+    victim = log_in(user)
+    other_device = log_in(user)
+    thief = stolen_copy(victim)
+    assert thief.post(REFRESH).status_code == 200  # the thief rotates first
+
+    replay = victim.post(REFRESH)  # the victim's copy was spent: reuse
+
+    assert replay.status_code == 401
+    assert thief.post(REFRESH).status_code == 401  # the thief's new token died with the family
+    assert other_device.post(REFRESH).status_code == 200  # another login is not that family
