@@ -24,7 +24,12 @@ from django.http import parse_cookie
 from django.http.request import split_domain_port, validate_host
 from django.utils.http import http_date
 
-from accounts.auth import cached_active_user, presented_token, verified_claims
+from accounts.auth import (
+    cached_active_user,
+    cookie_named_twice,
+    presented_token,
+    verified_claims,
+)
 from catalog.outputs import live_dir
 from catalog.streaminfo import cached_stream_info
 from streaming.api import SEGMENT_CACHE, SEGMENT_TYPE
@@ -96,10 +101,14 @@ class SegmentFastPath:
         if origin and origin not in self.allowed_origins:
             return None
 
-        cookies = parse_cookie(get_str_from_wsgi(environ, "HTTP_COOKIE", ""))
-        token = presented_token(environ.get("HTTP_AUTHORIZATION", ""), cookies)
+        cookie_header = get_str_from_wsgi(environ, "HTTP_COOKIE", "")
+        if cookie_named_twice(cookie_header, settings.AUTH_COOKIE_ACCESS):
+            return None
+        token = presented_token(environ.get("HTTP_AUTHORIZATION", ""), parse_cookie(cookie_header))
         claims = verified_claims(token or "")
         user = claims and cached_active_user(claims[0])
+        if user and user.credential_version != claims[2]:
+            return None
         info = user and cached_stream_info(video_id)
         if not info or not may_watch(info, user):
             return None

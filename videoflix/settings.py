@@ -202,12 +202,17 @@ PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT_SECONDS", 3600)
 # Throttling of the public auth routes: "<count>/<period>" (s, min, hour, day; "10/15min"
 # works too). An empty rate here switches that counter off; a blank environment variable
 # means the default, like every other variable.
+# Login counts wrong passwords only; the per-email rates are ceilings across all client
+# addresses, high enough that a stranger needs many requests to lock an owner out, low
+# enough to stop online guessing (100 a hour: 2,400 guesses a day at most; SECURITY.md).
 AUTH_THROTTLE_RATES = {
     "login_ip": env_str("THROTTLE_LOGIN_IP", "20/min"),
-    "login_email": env_str("THROTTLE_LOGIN_EMAIL", "5/min"),
+    "login_ip_email": env_str("THROTTLE_LOGIN_IP_EMAIL", "5/min"),
+    "login_email": env_str("THROTTLE_LOGIN_EMAIL", "100/hour"),
     "register_ip": env_str("THROTTLE_REGISTER_IP", "10/hour"),
     "password_reset_ip": env_str("THROTTLE_PASSWORD_RESET_IP", "10/hour"),
-    "password_reset_email": env_str("THROTTLE_PASSWORD_RESET_EMAIL", "3/hour"),
+    "password_reset_ip_email": env_str("THROTTLE_PASSWORD_RESET_IP_EMAIL", "3/hour"),
+    "password_reset_email": env_str("THROTTLE_PASSWORD_RESET_EMAIL", "20/day"),
 }
 # Reverse proxies in front of the app that append the client address to X-Forwarded-For;
 # 0 trusts no header and throttles by REMOTE_ADDR.
@@ -226,6 +231,8 @@ CORS_ALLOWED_ORIGINS = env_list(
     "CORS_ALLOWED_ORIGINS", ["http://127.0.0.1:5500", "http://localhost:5500"]
 )
 CORS_ALLOW_CREDENTIALS = True
+# A front end CORS lets read answers with cookies may also write with them (CSRF checked).
+CSRF_TRUSTED_ORIGINS = [*CSRF_TRUSTED_ORIGINS, *CORS_ALLOWED_ORIGINS]
 
 # --- Email ----------------------------------------------------------------------------
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

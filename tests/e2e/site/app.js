@@ -6,8 +6,15 @@ const videoflix = (() => {
 
   // `path` below the API root ("/login/"), or an absolute URL the API handed out; `options`
   // adds fetch options, e.g. { cache: "no-store" } for a request that must reach the server.
+  // As the real front ends do: the readable csrftoken cookie, echoed in X-CSRFToken.
+  function csrfToken() {
+    const found = document.cookie.split("; ").find((cookie) => cookie.startsWith("csrftoken="));
+    return found ? decodeURIComponent(found.slice("csrftoken=".length)) : "";
+  }
+
   async function api(method, path, body, options = {}) {
     const init = { method, credentials: "include", headers: {}, ...options };
+    if (method === "POST") init.headers["X-CSRFToken"] = csrfToken();
     if (body !== undefined) {
       init.headers["Content-Type"] = "application/json";
       init.body = JSON.stringify(body);
