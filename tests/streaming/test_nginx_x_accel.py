@@ -331,3 +331,30 @@ def test_without_a_secret_a_link_signed_with_none_opens_nothing(nginx, video):
     url = f"{nginx}{path}?e=2000000000&s={forged.signature(path)}"
 
     assert contract_error(fetch(url), 401)
+
+
+def test_a_doubled_access_cookie_primes_no_authorization_for_others(nginx, user, video):
+    """nginx reads the first access_token, Django the last: the subrequest must carry only
+    what nginx keyed, or one viewer's "yes" opens the video to requests with no token."""
+    url = f"{nginx}/api/video/{video.pk}/240p/segment000.ts"
+    token = AccessToken.for_user(user)
+
+    primed = fetch(url, {"Cookie": f"access_token=; access_token={token}"})
+    anonymous = fetch(url)
+    empty_cookie = fetch(url, {"Cookie": "access_token="})
+
+    assert primed[0] == 401  # Django refuses a header naming the cookie twice
+    assert (anonymous[0], empty_cookie[0]) == (401, 401)
+
+
+def test_the_authorization_cache_holds_no_token(nginx, user, video, tmp_path):
+    token = str(AccessToken.for_user(user))
+    header_and_payload = token.rsplit(".", 1)[0]
+    url = f"{nginx}/api/video/{video.pk}/240p/segment000.ts"
+    # The playlist call signs the links; the segment request itself must ask Django.
+    assert fetch(f"{url}?e=1&s=spoiled", {"Cookie": f"access_token={token}"})[0] == 200
+
+    files = [path for path in (tmp_path / "nginx" / "auth-cache").rglob("*") if path.is_file()]
+
+    assert files, "the authorization was not cached"
+    assert not any(header_and_payload.encode() in path.read_bytes() for path in files)
