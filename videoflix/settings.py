@@ -12,22 +12,24 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from videoflix.env import env_bool, env_int, env_list, env_str
+from videoflix.keys import checked_key, embedded_secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-DEV_SECRET_KEY = "django-insecure-videoflix-development-only-key-change-me"  # noqa: S105 - refused when DEBUG is off
+# Local state of the embedded mode (SQLite files, its signing key) lives here, out of the
+# source folders.
+VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
 
 DEBUG = env_bool("DEBUG", True)
-SECRET_KEY = env_str("SECRET_KEY", DEV_SECRET_KEY)
-if not DEBUG and SECRET_KEY == DEV_SECRET_KEY:
+SECRET_KEY = env_str("SECRET_KEY", "")
+if not SECRET_KEY and not DEBUG:
     raise ImproperlyConfigured(
-        "DEBUG is off but SECRET_KEY is the development key: set SECRET_KEY to a long random value."
+        "DEBUG is off and SECRET_KEY is not set: set it to a long random value."
     )
+SECRET_KEY = checked_key("SECRET_KEY", SECRET_KEY or embedded_secret_key(VAR_DIR))
+JWT_SIGNING_KEY = checked_key("JWT_SIGNING_KEY", env_str("JWT_SIGNING_KEY", SECRET_KEY))
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
-
-# Local state of the embedded mode (SQLite files) lives here, out of the source folders.
-VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -172,7 +174,7 @@ NINJA_JWT = {
     "ROTATE_REFRESH_TOKENS": True,
     "BLACKLIST_AFTER_ROTATION": True,
     "UPDATE_LAST_LOGIN": True,
-    "SIGNING_KEY": env_str("JWT_SIGNING_KEY", SECRET_KEY),
+    "SIGNING_KEY": JWT_SIGNING_KEY,
 }
 
 # Cookies carrying the JWTs. Secure everywhere except in development.

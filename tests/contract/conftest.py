@@ -14,9 +14,11 @@ from tests.media import generate_video
 UNTHROTTLED = dict.fromkeys(
     (
         "THROTTLE_LOGIN_IP",
+        "THROTTLE_LOGIN_IP_EMAIL",
         "THROTTLE_LOGIN_EMAIL",
         "THROTTLE_REGISTER_IP",
         "THROTTLE_PASSWORD_RESET_IP",
+        "THROTTLE_PASSWORD_RESET_IP_EMAIL",
         "THROTTLE_PASSWORD_RESET_EMAIL",
     ),
     "1000000/min",
