@@ -5,13 +5,15 @@ both sides, each media playlist carries its segment URIs as `segment000.ts?e=<ex
 The signature is nginx's `secure_link_md5` over the expiry, the segment's path, and the
 request's Origin, access cookie and Authorization header, with the secret: a link opens
 that segment only to a client presenting the very token the playlist was served to,
-only from an origin CORS allowed, and never past that token's expiry. A link that does
+only from an origin CORS allowed, never past that token's expiry and at most
+STREAMING_SEGMENT_LINK_SECONDS (to two of them) after signing. A link that does
 not check out (a refreshed token, a tampered or expired link) costs nothing but speed:
 nginx then asks Django, as for an unsigned request.
 """
 
 import base64
 import hashlib
+import time
 from dataclasses import dataclass
 from urllib.parse import urljoin
 
@@ -52,6 +54,19 @@ class SegmentLinks:
         return self.signature("")[:12]
 
 
+def link_expiry(*, token_expires: float, now: float) -> int:
+    """When links signed now stop opening segments: with the token, or sooner.
+
+    nginx checks a link alone, so logout or a password change (which end the token at
+    Django at once) reach a link only when it expires. Expiries fall on a grid of
+    STREAMING_SEGMENT_LINK_SECONDS, so a playlist signed twice within one step is the
+    same bytes (and ETag); a link lives one to two steps. An expired link costs only
+    speed: nginx then asks Django, which knows about the revocation.
+    """
+    step = settings.STREAMING_SEGMENT_LINK_SECONDS
+    return min(int(token_expires), (int(now) // step + 2) * step)
+
+
 def segment_links_for(request: HttpRequest) -> SegmentLinks | None:
     """How to sign this authenticated request's segment links, or None to leave them plain.
 
@@ -66,7 +81,7 @@ def segment_links_for(request: HttpRequest) -> SegmentLinks | None:
     if claims is None:
         return None
     return SegmentLinks(
-        expires=int(claims[1]),
+        expires=link_expiry(token_expires=claims[1], now=time.time()),
         origin=origin,
         cookie=request.COOKIES.get(settings.AUTH_COOKIE_ACCESS, ""),
         authorization=request.headers.get("Authorization", ""),

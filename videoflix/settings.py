@@ -297,6 +297,9 @@ STREAMING_FAST_PATH = env_bool("STREAMING_FAST_PATH", True)
 # Shared with the nginx in front (deploy/nginx): media playlists then carry signed segment
 # links that nginx checks itself. Empty: plain links, nginx asks Django (cached briefly).
 STREAMING_SEGMENT_LINK_SECRET = env_str("STREAMING_SEGMENT_LINK_SECRET", "")
+# A signed link opens segments for one to two of these steps (and never past its token):
+# how long logout or a password change may take to reach a link nginx checks alone.
+STREAMING_SEGMENT_LINK_SECONDS = env_int("STREAMING_SEGMENT_LINK_SECONDS", 120)
 
 # Public base URL used for absolute URLs built outside a request (worker, commands).
 PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")

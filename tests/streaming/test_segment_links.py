@@ -10,7 +10,7 @@ import pytest
 from django.test import Client, RequestFactory
 from ninja_jwt.tokens import AccessToken
 
-from streaming.links import SegmentLinks, segment_links_for
+from streaming.links import SegmentLinks, link_expiry, segment_links_for
 from tests.streaming.http import body
 
 SECRET = "links-secret"
@@ -78,6 +78,7 @@ def test_nothing_is_signed_without_a_secret(settings, user):
 
 def test_links_expire_with_the_token_and_carry_the_origin(settings, user):
     settings.STREAMING_SEGMENT_LINK_SECRET = SECRET
+    settings.STREAMING_SEGMENT_LINK_SECONDS = 10**9  # longer than the token
     request, token = request_with_token(user, HTTP_ORIGIN="http://127.0.0.1:5500")
     signer = segment_links_for(request)
     assert signer.expires == token["exp"]
@@ -116,3 +117,20 @@ def test_django_serves_a_signed_link_too(settings, user, video, auth_client):
     assert response.status_code == 200
     assert body(response) == (video.hls_dir / "240p" / "segment000.ts").read_bytes()
     assert Client().get(urljoin(playlist_url, uri)).status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("now", "expires"),
+    [
+        (6_000_000, 6_000_240),
+        (6_000_119, 6_000_240),
+        (6_000_120, 6_000_360),
+        (6_000_900, 6_000_950),
+    ],
+    ids=["step-start", "step-end", "next-step", "token-first"],
+)
+def test_links_live_one_to_two_steps_and_never_past_the_token(settings, now, expires):
+    """Logout or a password change reach links nginx checks alone within two steps."""
+    settings.STREAMING_SEGMENT_LINK_SECONDS = 120
+
+    assert link_expiry(token_expires=6_000_950.0, now=now) == expires
