@@ -83,7 +83,7 @@ def _throttled(
 
 @router.post(
     "/register/",
-    response={201: RegisterOut, 400: FieldErrorsOut, 429: DetailOut},
+    response={201: RegisterOut, 400: FieldErrorsOut, 415: DetailOut, 429: DetailOut},
     summary="Create an inactive account and mail its activation link",
 )
 def register(request: HttpRequest, payload: RegisterIn, response: HttpResponse):
@@ -107,7 +107,7 @@ def activate(request: HttpRequest, uidb64: str, token: str):
 
 @router.post(
     "/login/",
-    response={200: LoginOut, 400: FieldErrorsOut, 429: DetailOut},
+    response={200: LoginOut, 400: FieldErrorsOut, 415: DetailOut, 429: DetailOut},
     summary="Log in: sets the access_token, refresh_token and csrftoken cookies",
 )
 def login(request: HttpRequest, payload: LoginIn, response: HttpResponse):
@@ -168,7 +168,7 @@ def token_refresh(
 
 @router.post(
     "/password_reset/",
-    response={200: DetailOut, 400: FieldErrorsOut, 429: DetailOut},
+    response={200: DetailOut, 400: FieldErrorsOut, 415: DetailOut, 429: DetailOut},
     summary="Mail a password reset link (the answer is the same for unknown emails)",
 )
 def password_reset(request: HttpRequest, payload: PasswordResetIn, response: HttpResponse):
@@ -180,7 +180,7 @@ def password_reset(request: HttpRequest, payload: PasswordResetIn, response: Htt
 
 @router.post(
     "/password_confirm/{uidb64}/{token}/",
-    response={200: DetailOut, 400: FieldErrorsOut},
+    response={200: DetailOut, 400: FieldErrorsOut, 415: DetailOut},
     summary="Set a new password through the emailed link",
 )
 def password_confirm(request: HttpRequest, uidb64: str, token: str, payload: PasswordConfirmIn):

@@ -11,13 +11,13 @@ def paths(client):
 @pytest.mark.parametrize(
     ("path", "method", "statuses"),
     [
-        ("/api/register/", "post", {"201", "400", "429"}),
+        ("/api/register/", "post", {"201", "400", "415", "429"}),
         ("/api/activate/{uidb64}/{token}/", "get", {"200", "400"}),
-        ("/api/login/", "post", {"200", "400", "429"}),
-        ("/api/logout/", "post", {"200", "400"}),
-        ("/api/token/refresh/", "post", {"200", "400", "401"}),
-        ("/api/password_reset/", "post", {"200", "429"}),
-        ("/api/password_confirm/{uidb64}/{token}/", "post", {"200", "400"}),
+        ("/api/login/", "post", {"200", "400", "415", "429"}),
+        ("/api/logout/", "post", {"200", "400", "403"}),
+        ("/api/token/refresh/", "post", {"200", "400", "401", "403"}),
+        ("/api/password_reset/", "post", {"200", "415", "429"}),
+        ("/api/password_confirm/{uidb64}/{token}/", "post", {"200", "400", "415"}),
     ],
 )
 def test_each_auth_route_documents_its_answers(paths, path, method, statuses):
