@@ -8,6 +8,8 @@ from django.utils import timezone
 from ninja_jwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from ninja_jwt.tokens import RefreshToken
 
+from accounts.auth import FAMILY_CLAIM
+
 
 class UserManager(BaseUserManager):
     use_in_migrations = True
@@ -34,14 +36,13 @@ class UserManager(BaseUserManager):
         extra_fields.setdefault("is_active", False)
         return self._create_user(email, password, **extra_fields)
 
-    def unactivated_expired(self, *, now=None) -> models.QuerySet:
+    def unactivated_expired(self) -> models.QuerySet:
         """Accounts never activated whose activation links have all expired.
 
         Nobody proved they own these addresses: a new registration (or the purge task)
         frees the address, so squatting it lasts at most one activation lifetime.
         """
-        now = now or timezone.now()
-        joined_before = now - timedelta(seconds=settings.ACTIVATION_TIMEOUT_SECONDS)
+        joined_before = timezone.now() - timedelta(seconds=settings.ACTIVATION_TIMEOUT_SECONDS)
         return self.filter(is_active=False, activated_at=None, date_joined__lt=joined_before)
 
     def create_superuser(self, email, password=None, **extra_fields):
@@ -110,7 +111,8 @@ class User(AbstractBaseUser, PermissionsMixin):
             self.credential_version += 1
 
     def sign_out_everywhere(self) -> None:
-        """Cut off every access token, signed link and refresh token issued so far."""
+        """Cut off every access token and refresh token issued so far (signed segment links
+        die with their short lifetime, streaming.links)."""
         self.credential_version += 1
         self.save(update_fields=["credential_version"])
         revoke_refresh_tokens(self)
@@ -127,7 +129,7 @@ def revoke_refresh_tokens(user: User, *, family: str | None = None) -> None:
     )
     if family is not None:
         live = [
-            row for row in live if RefreshToken(row.token, verify=False).get("family") == family
+            row for row in live if RefreshToken(row.token, verify=False).get(FAMILY_CLAIM) == family
         ]
     BlacklistedToken.objects.bulk_create(
         [BlacklistedToken(token=row) for row in live], ignore_conflicts=True

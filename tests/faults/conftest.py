@@ -304,9 +304,12 @@ def fill_disk(path: Path, *, leave: int) -> None:
 
 
 def api_call(stack: LiveStack, method: str, path: str, token: str) -> tuple[int, bytes]:
-    """One request to the stack's web server with an access-token cookie: (status, body)."""
+    """One request to the stack's web server with the access token: (status, body).
+
+    As a tool, not a browser: by Bearer header, so writes need no CSRF token.
+    """
     request = urllib.request.Request(
-        stack.url(path), method=method, headers={"Cookie": f"access_token={token}"}
+        stack.url(path), method=method, headers={"Authorization": f"Bearer {token}"}
     )
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
