@@ -5,6 +5,7 @@ sentence to show, Django's `ValidationError` carries field messages.
 """
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from functools import partial
 
 from django.contrib.auth import authenticate
@@ -14,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.http import HttpRequest
+from django.utils import timezone
 from ninja_jwt.exceptions import TokenError
 from ninja_jwt.settings import api_settings
 from ninja_jwt.token_blacklist.models import BlacklistedToken, OutstandingToken
@@ -29,6 +31,9 @@ from accounts.tokens import (
     password_reset_token_generator,
     uid_decode,
 )
+
+# A spent refresh token presented again this soon is a concurrent refresh, not a theft.
+CONCURRENT_ROTATION = timedelta(seconds=10)
 
 
 class AccountError(Exception):
@@ -137,8 +142,8 @@ def user_login(
     return user, token_pair_issue(user=user)
 
 
-def _blacklist_once(token: RefreshToken, user: User | None) -> bool:
-    """Blacklist the token; False when it already was (spent or revoked before)."""
+def _blacklist_once(token: RefreshToken, user: User | None) -> datetime | None:
+    """Blacklist the token; when it already was (spent or revoked), the time it was."""
     outstanding, _ = OutstandingToken.objects.get_or_create(
         jti=token[api_settings.JTI_CLAIM],
         defaults={
@@ -147,8 +152,8 @@ def _blacklist_once(token: RefreshToken, user: User | None) -> bool:
             "expires_at": datetime_from_epoch(token["exp"]),
         },
     )
-    _, created = BlacklistedToken.objects.get_or_create(token=outstanding)
-    return created
+    entry, created = BlacklistedToken.objects.get_or_create(token=outstanding)
+    return None if created else entry.blacklisted_at
 
 
 class _RefreshTokenSpentOrNot(RefreshToken):
@@ -173,7 +178,9 @@ def refresh_token_rotate(*, refresh: str) -> TokenPair:
 
     A token spent before, presented again, means two parties hold that login's tokens
     (OAuth 2.0 Security BCP, refresh token reuse detection): every token of its family
-    is revoked, so the thief's rotated copy dies with the victim's.
+    is revoked, so the thief's rotated copy dies with the victim's. Except within
+    CONCURRENT_ROTATION_SECONDS of the first spending: two tabs of one browser refreshing
+    at once send the same token, and the later one is only refused.
     """
     pair = _refresh_token_spend(refresh)
     if pair is None:
@@ -189,8 +196,10 @@ def _refresh_token_spend(refresh: str) -> TokenPair | None:
         return None
     if token.get(CREDENTIAL_VERSION_CLAIM, 0) != user.credential_version:
         return None
-    if not _blacklist_once(token, user):
-        revoke_refresh_tokens(user, family=token.get(FAMILY_CLAIM))
+    spent_at = _blacklist_once(token, user)
+    if spent_at is not None:
+        if timezone.now() - spent_at > CONCURRENT_ROTATION:
+            revoke_refresh_tokens(user, family=token.get(FAMILY_CLAIM))
         return None
     return token_pair_issue(user=user, family=token.get(FAMILY_CLAIM))
 
@@ -202,7 +211,7 @@ def refresh_token_revoke(*, refresh: str) -> None:
     A token that is already unusable needs nothing more.
     """
     token, user = _decode_refresh(refresh)
-    if token is None or user is None or not _blacklist_once(token, user):
+    if token is None or user is None or _blacklist_once(token, user) is not None:
         return
     user.sign_out_everywhere()
 

@@ -2,11 +2,17 @@
 access tokens, signed segment links (their token) and refresh tokens; a spent refresh
 token presented again revokes its whole family (refresh token reuse detection)."""
 
+from datetime import timedelta
+
 import pytest
 from django.core import mail
 from django.test import Client
+from django.utils import timezone
+from ninja_jwt.token_blacklist.models import BlacklistedToken
+from ninja_jwt.tokens import RefreshToken
 
 from accounts.models import User
+from accounts.services import CONCURRENT_ROTATION
 from tests.accounts.helpers import NEW_PASSWORD, PASSWORD, link_in_mail, uid_and_token
 
 pytestmark = pytest.mark.django_db
@@ -109,14 +115,33 @@ def test_the_new_login_after_a_password_change_works(user):
     assert client.post(REFRESH).status_code == 200
 
 
+def spent_long_ago(client: Client) -> None:
+    """Date the blacklisting of the client's refresh token back past the concurrency grace."""
+    jti = RefreshToken(client.cookies["refresh_token"].value, verify=False)["jti"]
+    BlacklistedToken.objects.filter(token__jti=jti).update(
+        blacklisted_at=timezone.now() - CONCURRENT_ROTATION - timedelta(seconds=1)
+    )
+
+
 def test_replaying_a_spent_refresh_token_revokes_its_whole_family(user):
     victim = log_in(user)
     other_device = log_in(user)
     thief = stolen_copy(victim)
     assert thief.post(REFRESH).status_code == 200  # the thief rotates first
+    spent_long_ago(victim)
 
     replay = victim.post(REFRESH)  # the victim's copy was spent: reuse
 
     assert replay.status_code == 401
     assert thief.post(REFRESH).status_code == 401  # the thief's new token died with the family
     assert other_device.post(REFRESH).status_code == 200  # another login is not that family
+
+
+def test_a_concurrent_refresh_of_one_token_is_refused_but_revokes_nothing(user):
+    """Two tabs refreshing at the same moment send the same refresh token."""
+    first_tab = log_in(user)
+    second_tab = stolen_copy(first_tab)
+    assert first_tab.post(REFRESH).status_code == 200
+
+    assert second_tab.post(REFRESH).status_code == 401
+    assert first_tab.post(REFRESH).status_code == 200
