@@ -6,6 +6,7 @@ from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 from django.core import mail
+from django.test import Client
 
 PASSWORD = "correct-horse-battery"  # the password `make_user` gives its users
 NEW_PASSWORD = "a-brand-new-secret-42"
@@ -30,6 +31,18 @@ class JsonApi:
     def get(self, path: str, **extra):
         with self._capture_on_commit(execute=True):
             return self.client.get(path, **extra)
+
+
+def logged_in_client(
+    user, *, password: str = PASSWORD, enforce_csrf_checks: bool = False
+) -> Client:
+    """A browser logged in through the real login route, with the cookies it set."""
+    client = Client(enforce_csrf_checks=enforce_csrf_checks)
+    response = client.post(
+        "/api/login/", {"email": user.email, "password": password}, content_type="application/json"
+    )
+    assert response.status_code == 200, response.content
+    return client
 
 
 def link_in_text(text: str) -> str:

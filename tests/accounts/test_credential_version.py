@@ -11,26 +11,19 @@ from django.utils import timezone
 from ninja_jwt.token_blacklist.models import BlacklistedToken
 from ninja_jwt.tokens import RefreshToken
 
-from accounts.models import User
 from accounts.services import CONCURRENT_ROTATION
-from tests.accounts.helpers import NEW_PASSWORD, PASSWORD, link_in_mail, uid_and_token
+from tests.accounts.helpers import (
+    NEW_PASSWORD,
+    PASSWORD,
+    link_in_mail,
+    logged_in_client,
+    uid_and_token,
+)
 
 pytestmark = pytest.mark.django_db
 
 CATALOG = "/api/video/"
 REFRESH = "/api/token/refresh/"
-
-
-def log_in(user: User) -> Client:
-    """A browser logged in through the real route (test client: CSRF not enforced)."""
-    client = Client()
-    response = client.post(
-        "/api/login/",
-        {"email": user.email, "password": PASSWORD},
-        content_type="application/json",
-    )
-    assert response.status_code == 200
-    return client
 
 
 def stolen_copy(client: Client) -> Client:
@@ -42,7 +35,7 @@ def stolen_copy(client: Client) -> Client:
 
 
 def test_logout_cuts_off_the_access_token_at_once(user):
-    browser = log_in(user)
+    browser = logged_in_client(user)
     thief = stolen_copy(browser)
     assert thief.get(CATALOG).status_code == 200
 
@@ -53,7 +46,7 @@ def test_logout_cuts_off_the_access_token_at_once(user):
 
 
 def test_logout_signs_out_the_other_sessions_too(user):
-    phone, laptop = log_in(user), log_in(user)
+    phone, laptop = logged_in_client(user), logged_in_client(user)
 
     phone.post("/api/logout/")
 
@@ -61,7 +54,7 @@ def test_logout_signs_out_the_other_sessions_too(user):
 
 
 def test_a_password_reset_cuts_off_access_and_refresh_tokens(api, user):
-    thief = stolen_copy(log_in(user))
+    thief = stolen_copy(logged_in_client(user))
     api.post("/api/password_reset/", {"email": user.email})
     uid, token = uid_and_token(link_in_mail(mail.outbox[-1]))
 
@@ -75,7 +68,7 @@ def test_a_password_reset_cuts_off_access_and_refresh_tokens(api, user):
 
 
 def test_a_password_set_by_staff_in_the_admin_cuts_off_every_token(user, make_user):
-    thief = stolen_copy(log_in(user))
+    thief = stolen_copy(logged_in_client(user))
     admin = Client()
     make_user(email="admin@example.com", is_staff=True, is_superuser=True)
     admin.login(email="admin@example.com", password=PASSWORD)
@@ -91,7 +84,7 @@ def test_a_password_set_by_staff_in_the_admin_cuts_off_every_token(user, make_us
 
 def test_a_password_set_by_set_password_and_save_alone_cuts_off_every_token(user):
     """The path of `changepassword` and of any code that saves only the password field."""
-    thief = stolen_copy(log_in(user))
+    thief = stolen_copy(logged_in_client(user))
 
     user.set_password(NEW_PASSWORD)
     user.save(update_fields=["password"])
@@ -102,15 +95,9 @@ def test_a_password_set_by_set_password_and_save_alone_cuts_off_every_token(user
 def test_the_new_login_after_a_password_change_works(user):
     user.set_password(NEW_PASSWORD)
     user.save()
-    client = Client()
 
-    response = client.post(
-        "/api/login/",
-        {"email": user.email, "password": NEW_PASSWORD},
-        content_type="application/json",
-    )
+    client = logged_in_client(user, password=NEW_PASSWORD)
 
-    assert response.status_code == 200
     assert client.get(CATALOG).status_code == 200
     assert client.post(REFRESH).status_code == 200
 
@@ -124,8 +111,8 @@ def spent_long_ago(client: Client) -> None:
 
 
 def test_replaying_a_spent_refresh_token_revokes_its_whole_family(user):
-    victim = log_in(user)
-    other_device = log_in(user)
+    victim = logged_in_client(user)
+    other_device = logged_in_client(user)
     thief = stolen_copy(victim)
     assert thief.post(REFRESH).status_code == 200  # the thief rotates first
     spent_long_ago(victim)
@@ -139,7 +126,7 @@ def test_replaying_a_spent_refresh_token_revokes_its_whole_family(user):
 
 def test_a_concurrent_refresh_of_one_token_is_refused_but_revokes_nothing(user):
     """Two tabs refreshing at the same moment send the same refresh token."""
-    first_tab = log_in(user)
+    first_tab = logged_in_client(user)
     second_tab = stolen_copy(first_tab)
     assert first_tab.post(REFRESH).status_code == 200
 

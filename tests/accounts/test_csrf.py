@@ -4,7 +4,7 @@ import pytest
 from django.test import Client
 from ninja_jwt.tokens import AccessToken
 
-from tests.accounts.helpers import PASSWORD
+from tests.accounts.helpers import PASSWORD, logged_in_client
 
 pytestmark = pytest.mark.django_db
 
@@ -15,14 +15,7 @@ TRANSCODE_MISSING_VIDEO = "/api/video/999999/transcode/"  # 404 once past authen
 @pytest.fixture
 def browser(staff_user) -> Client:
     """A browser logged in as staff through the real login route, cookies and all."""
-    client = Client(enforce_csrf_checks=True)
-    login = client.post(
-        "/api/login/",
-        {"email": staff_user.email, "password": PASSWORD},
-        content_type="application/json",
-    )
-    assert login.status_code == 200
-    return client
+    return logged_in_client(staff_user, enforce_csrf_checks=True)
 
 
 def csrf_header(client: Client) -> dict:
