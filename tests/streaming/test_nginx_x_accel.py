@@ -358,3 +358,17 @@ def test_the_authorization_cache_holds_no_token(nginx, user, video, tmp_path):
 
     assert files, "the authorization was not cached"
     assert not any(header_and_payload.encode() in path.read_bytes() for path in files)
+
+
+def test_a_credential_nginx_cannot_read_as_a_jwt_is_asked_about_every_time(
+    nginx, user, video, django_saw
+):
+    """Django trims the blank before the token, nginx does not: nothing nginx cannot key
+    exactly is kept, so its "yes" can never stand for another credential."""
+    url = f"{nginx}/api/video/{video.pk}/240p/segment000.ts?e=1&s=spoiled"
+    blank_before = {"Cookie": f"access_token=\t{AccessToken.for_user(user)}"}
+
+    statuses = [fetch(url, blank_before)[0] for _ in range(2)]
+
+    assert statuses == [200, 200]
+    assert django_saw.count(f"/api/video/{video.pk}/master.m3u8") == 2
