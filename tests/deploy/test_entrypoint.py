@@ -1,0 +1,168 @@
+"""deploy/entrypoint.sh as the container runs it: `setup` (compose's one-shot service) runs the
+one-time start steps on a fresh embedded database; any other command runs with none of them."""
+
+import os
+import secrets
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.hashers import check_password
+
+from catalog.management.commands.import_sample_video import SAMPLE_TITLE
+
+ROOT = Path(__file__).resolve().parents[2]
+ENTRYPOINT = ROOT / "deploy" / "entrypoint.sh"
+pytestmark = pytest.mark.slow  # every test starts the entrypoint's processes
+
+ADMIN = {
+    "DJANGO_SUPERUSER_EMAIL": "Admin@Videoflix.Example",
+    "DJANGO_SUPERUSER_PASSWORD": "s3cret-admin",
+}
+
+
+class Container:
+    """One data volume (SQLite database, Huey file, media) that successive starts share."""
+
+    def __init__(self, folder: Path):
+        self.database = folder / "var" / "videoflix.sqlite3"
+        self.media = folder / "media"
+        self.base_env = {
+            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+            "LANG": "C.UTF-8",
+            "VAR_DIR": str(folder / "var"),
+            "MEDIA_ROOT": str(self.media),
+            "DATABASE_URL": f"sqlite:///{self.database}",
+            "DEBUG": "false",
+            "SECRET_KEY": secrets.token_urlsafe(50),
+            "JWT_SIGNING_KEY": secrets.token_urlsafe(50),
+        }
+
+    def start(self, *command: str, **env: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [str(ENTRYPOINT), *command],
+            cwd=ROOT,
+            env={**self.base_env, **env},
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+
+    def rows(self, sql: str) -> list[tuple]:
+        with sqlite3.connect(self.database) as db:
+            return db.execute(sql).fetchall()
+
+
+@pytest.fixture
+def container(tmp_path):
+    return Container(tmp_path)
+
+
+def stopped_with_one_sentence(started: subprocess.CompletedProcess) -> str:
+    assert started.returncode == 1, started.stdout + started.stderr
+    lines = started.stderr.strip().splitlines()
+    assert len(lines) == 1, started.stderr  # no traceback, no restart loop: one reason
+    assert lines[0].startswith("CommandError: Setup stopped: ")
+    return lines[0]
+
+
+@pytest.mark.parametrize("debug", ["false", "true"])
+def test_setup_migrates_and_creates_nothing_it_was_not_asked_for(container, debug):
+    started = container.start("setup", DEBUG=debug)
+
+    assert started.returncode == 0, started.stderr
+    assert container.rows("SELECT count(*) FROM django_migrations WHERE app = 'catalog'")[0][0] > 0
+    assert container.rows("SELECT count(*) FROM accounts_user") == [(0,)]
+    assert container.rows("SELECT count(*) FROM catalog_video") == [(0,)]
+
+
+@pytest.mark.parametrize("debug", ["false", "true"])
+def test_setup_creates_the_superuser_once_and_leaves_it_alone_afterwards(container, debug):
+    first = container.start("setup", DEBUG=debug, **ADMIN)
+    assert first.returncode == 0, first.stderr
+    [(email, password, superuser, staff, active)] = container.rows(
+        "SELECT email, password, is_superuser, is_staff, is_active FROM accounts_user"
+    )
+    assert (email, superuser, staff, active) == ("admin@videoflix.example", 1, 1, 1)
+    assert check_password("s3cret-admin", password)
+
+    again = container.start("setup", DEBUG=debug, **{**ADMIN, "DJANGO_SUPERUSER_PASSWORD": "other"})
+
+    assert again.returncode == 0, again.stderr
+    assert "admin@videoflix.example already exists" in again.stdout
+    assert container.rows("SELECT password FROM accounts_user") == [(password,)]
+
+
+@pytest.mark.parametrize("given", ["DJANGO_SUPERUSER_EMAIL", "DJANGO_SUPERUSER_PASSWORD"])
+def test_setup_with_half_a_superuser_stops_with_one_sentence(container, given):
+    started = container.start("setup", **{given: ADMIN[given]})
+
+    assert "set both DJANGO_SUPERUSER_EMAIL and DJANGO_SUPERUSER_PASSWORD" in (
+        stopped_with_one_sentence(started)
+    )
+    assert container.rows("SELECT count(*) FROM accounts_user") == [(0,)]
+
+
+def test_demo_data_without_debug_creates_the_demo_account_and_the_sample_film_once(container):
+    """The documented `DEMO_DATA=true docker compose up -d`: production settings, demo data."""
+    started = container.start("setup", DEMO_DATA="true")
+
+    assert started.returncode == 0, started.stderr
+    [(password, active)] = container.rows(
+        "SELECT password, is_active FROM accounts_user WHERE email = 'demo@videoflix.local'"
+    )
+    assert active == 1
+    assert check_password("videoflix-demo", password)
+    [(title, published, status, original)] = container.rows(
+        "SELECT title, is_published, status, original FROM catalog_video"
+    )
+    assert (title, published, status) == (SAMPLE_TITLE, 1, "pending")  # the worker's job next
+    assert (container.media / original).stat().st_size > 0
+
+    again = container.start("setup", DEMO_DATA="true")
+
+    assert again.returncode == 0, again.stderr
+    assert "already in the catalog" in again.stdout
+    assert container.rows("SELECT count(*) FROM catalog_video") == [(1,)]
+    assert container.rows("SELECT count(*) FROM accounts_user") == [(1,)]
+
+
+def test_demo_data_with_the_demo_account_switched_off_stops_with_one_sentence(container):
+    started = container.start("setup", DEMO_DATA="true", DEMO_ACCOUNT_ENABLED="false")
+
+    assert "The demo account is disabled" in stopped_with_one_sentence(started)
+    assert container.rows("SELECT count(*) FROM catalog_video") == [(0,)]
+
+
+def test_debug_alone_creates_no_demo_data(container):
+    started = container.start("setup", DEBUG="true")
+
+    assert started.returncode == 0, started.stderr
+    assert container.rows("SELECT count(*) FROM accounts_user") == [(0,)]
+
+
+def test_setup_stops_with_one_sentence_when_the_database_is_unreachable(container):
+    unreachable = "postgres://videoflix@127.0.0.1:9/videoflix"  # discard port: nobody listens
+
+    started = container.start("setup", DATABASE_URL=unreachable, **ADMIN)
+
+    assert "the database failed" in stopped_with_one_sentence(started)
+
+
+def test_any_other_command_runs_as_given_with_no_start_step(container):
+    """web and worker share .env with setup: start flags there must not run steps in them."""
+    started = container.start(
+        "python",
+        "-c",
+        "import sys; print('serving', *sys.argv[1:]); sys.exit(3)",
+        "--port",
+        "8000",
+        DEMO_DATA="true",
+        MIGRATE_ON_START="true",
+        **ADMIN,
+    )
+
+    assert (started.returncode, started.stdout) == (3, "serving --port 8000\n")
+    assert not container.database.exists()
