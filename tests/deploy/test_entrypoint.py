@@ -15,6 +15,15 @@ from catalog.management.commands.import_sample_video import SAMPLE_TITLE
 
 ROOT = Path(__file__).resolve().parents[2]
 ENTRYPOINT = ROOT / "deploy" / "entrypoint.sh"
+# Commands standing in for web and worker.
+SHOW_ARGV_EXIT_3 = ["python", "-c", "import sys; print(*sys.argv[1:]); sys.exit(3)"]
+SHOW_MIGRATED = [
+    "python",
+    "-c",
+    "import sqlite3, sys; db = sqlite3.connect(sys.argv[1]); "
+    "print('migrated:', db.execute('SELECT count(*) FROM django_migrations').fetchone()[0] > 0)",
+]
+
 pytestmark = pytest.mark.slow  # every test starts the entrypoint's processes
 
 ADMIN = {
@@ -29,6 +38,7 @@ class Container:
     def __init__(self, folder: Path):
         self.database = folder / "var" / "videoflix.sqlite3"
         self.media = folder / "media"
+        self.spawned: list[subprocess.Popen] = []
         self.base_env = {
             "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
             "LANG": "C.UTF-8",
@@ -40,15 +50,22 @@ class Container:
             "JWT_SIGNING_KEY": secrets.token_urlsafe(50),
         }
 
-    def start(self, *command: str, **env: str) -> subprocess.CompletedProcess:
-        return subprocess.run(
+    def spawn(self, *command: str, **env: str) -> subprocess.Popen:
+        process = subprocess.Popen(
             [str(ENTRYPOINT), *command],
             cwd=ROOT,
             env={**self.base_env, **env},
-            capture_output=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             text=True,
-            timeout=600,
         )
+        self.spawned.append(process)
+        return process
+
+    def start(self, *command: str, **env: str) -> subprocess.CompletedProcess:
+        process = self.spawn(*command, **env)
+        stdout, stderr = process.communicate(timeout=600)
+        return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
 
     def rows(self, sql: str) -> list[tuple]:
         with sqlite3.connect(self.database) as db:
@@ -57,7 +74,12 @@ class Container:
 
 @pytest.fixture
 def container(tmp_path):
-    return Container(tmp_path)
+    container = Container(tmp_path)
+    yield container
+    for process in container.spawned:
+        if process.poll() is None:  # a failed test left a start waiting for migrations
+            process.kill()
+            process.wait()
 
 
 def stopped_with_one_sentence(started: subprocess.CompletedProcess) -> str:
@@ -146,17 +168,17 @@ def test_debug_alone_creates_no_demo_data(container):
 def test_setup_stops_with_one_sentence_when_the_database_is_unreachable(container):
     unreachable = "postgres://videoflix@127.0.0.1:9/videoflix"  # discard port: nobody listens
 
-    started = container.start("setup", DATABASE_URL=unreachable, **ADMIN)
+    started = container.start("setup", DATABASE_URL=unreachable, SETUP_WAIT_SECONDS="2", **ADMIN)
 
     assert "the database failed" in stopped_with_one_sentence(started)
 
 
 def test_any_other_command_runs_as_given_with_no_start_step(container):
     """web and worker share .env with setup: start flags there must not run steps in them."""
+    assert container.start("setup").returncode == 0
+
     started = container.start(
-        "python",
-        "-c",
-        "import sys; print('serving', *sys.argv[1:]); sys.exit(3)",
+        *SHOW_ARGV_EXIT_3,
         "--port",
         "8000",
         DEMO_DATA="true",
@@ -164,5 +186,25 @@ def test_any_other_command_runs_as_given_with_no_start_step(container):
         **ADMIN,
     )
 
-    assert (started.returncode, started.stdout) == (3, "serving --port 8000\n")
-    assert not container.database.exists()
+    assert (started.returncode, started.stdout) == (3, "--port 8000\n")
+    assert container.rows("SELECT count(*) FROM accounts_user") == [(0,)]
+    assert container.rows("SELECT count(*) FROM catalog_video") == [(0,)]
+
+
+def test_any_other_command_waits_until_setup_has_migrated_the_database(container):
+    waiting = container.spawn(*SHOW_MIGRATED, str(container.database), SETUP_WAIT_SECONDS="600")
+
+    assert container.start("setup").returncode == 0
+
+    assert waiting.communicate(timeout=600) == ("migrated: True\n", "")
+    assert waiting.returncode == 0
+
+
+def test_any_other_command_gives_up_with_one_sentence_when_nothing_migrates(container):
+    started = container.start(*SHOW_MIGRATED, str(container.database), SETUP_WAIT_SECONDS="0")
+
+    assert (started.returncode, started.stdout) == (1, "")
+    assert started.stderr.strip().splitlines() == [
+        "CommandError: The database is not migrated after 0 s: run the setup service "
+        "(docker compose logs setup says why it stopped)."
+    ]
