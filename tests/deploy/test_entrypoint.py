@@ -1,11 +1,13 @@
 """deploy/entrypoint.sh as the container runs it: `setup` (compose's one-shot service) runs the
-one-time start steps on a fresh embedded database; any other command runs with none of them."""
+one-time start steps on a fresh embedded database; any other command (web, worker) waits for
+setup's migrations and runs none of them."""
 
 import os
 import secrets
 import sqlite3
 import subprocess
 import sys
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -68,7 +70,7 @@ class Container:
         return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
 
     def rows(self, sql: str) -> list[tuple]:
-        with sqlite3.connect(self.database) as db:
+        with closing(sqlite3.connect(self.database)) as db:
             return db.execute(sql).fetchall()
 
 
