@@ -1,16 +1,12 @@
 #!/bin/sh
-# Container start: optional migrations, superuser and demo data, then the given command.
+# Container start. `setup` runs the one-time start steps (manage.py setup: migrations, superuser,
+# demo data) and exits; compose runs it once, in its own service. Any other command (web, worker)
+# runs no start step, whatever .env holds, so any number of replicas can start at the same
+# moment. It first waits until setup has migrated the database: compose cannot make it wait for a
+# one-shot service portably (podman starts a finished dependency again instead of waiting).
 set -eu
-if [ "${MIGRATE_ON_START:-false}" = "true" ]; then
-  python manage.py migrate --noinput
+if [ "$*" = setup ]; then
+  exec python manage.py setup
 fi
-if [ -n "${DJANGO_SUPERUSER_EMAIL:-}" ] && [ -n "${DJANGO_SUPERUSER_PASSWORD:-}" ]; then
-  python manage.py createsuperuser --noinput 2>/dev/null || echo "Superuser ${DJANGO_SUPERUSER_EMAIL} already exists."
-fi
-if [ "${DEMO_DATA:-false}" = "true" ]; then
-  python manage.py create_demo_user
-  if python manage.py help import_sample_video >/dev/null 2>&1; then
-    python manage.py import_sample_video
-  fi
-fi
+python manage.py setup --wait
 exec "$@"

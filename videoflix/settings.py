@@ -223,8 +223,10 @@ TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 ACCOUNT_EMAIL_RETRIES = env_int("ACCOUNT_EMAIL_RETRIES", 5)
 ACCOUNT_EMAIL_RETRY_DELAY_SECONDS = env_int("ACCOUNT_EMAIL_RETRY_DELAY_SECONDS", 30)
 
-# The demo account exists only in the embedded mode.
-DEMO_ACCOUNT_ENABLED = env_bool("DEMO_ACCOUNT_ENABLED", DEBUG)
+# The demo account exists in the embedded mode, and in a deployment that asks for demo data
+# (`manage.py setup` with DEMO_DATA): asking for the demo film is asking for its account.
+DEMO_DATA = env_bool("DEMO_DATA", False)
+DEMO_ACCOUNT_ENABLED = env_bool("DEMO_ACCOUNT_ENABLED", DEBUG or DEMO_DATA)
 DEMO_ACCOUNT_EMAIL = env_str("DEMO_ACCOUNT_EMAIL", "demo@videoflix.local")
 DEMO_ACCOUNT_PASSWORD = env_str("DEMO_ACCOUNT_PASSWORD", "videoflix-demo")
 

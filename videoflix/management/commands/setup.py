@@ -1,0 +1,95 @@
+"""The one-time start steps of a deployment (compose's one-shot `setup` service runs them), and
+the wait of the other containers until they are done."""
+
+import time
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError, connection
+from django.db.migrations.executor import MigrationExecutor
+
+from accounts.models import User
+from videoflix.env import env_int, env_str
+
+
+class Command(BaseCommand):
+    help = (
+        "Migrate, then create the superuser (DJANGO_SUPERUSER_EMAIL + DJANGO_SUPERUSER_PASSWORD) "
+        "and the demo account and sample film (DEMO_DATA=true) if asked for. Safe to repeat."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--wait",
+            action="store_true",
+            help="Run no step: wait until the database is migrated (web and worker containers).",
+        )
+
+    def handle(self, *args, wait, **options):
+        # Compose starts containers as soon as their database runs (podman-compose without
+        # waiting for it to be healthy), and web and worker beside this one-shot setup: each
+        # waits up to SETUP_WAIT_SECONDS instead of failing into a restart loop.
+        seconds = env_int("SETUP_WAIT_SECONDS", 300)
+        if wait:
+            if not wait_until(migrated, seconds):
+                raise CommandError(
+                    f"The database is not migrated after {seconds} s: run the setup service "
+                    "(docker compose logs setup says why it stopped)."
+                )
+            return
+        # A step that was asked for and cannot run stops here with one sentence (exit status 1),
+        # which a one-shot service keeps showing instead of restarting.
+        try:
+            wait_until(reachable, seconds)  # if it never is, migrate says why
+            call_command("migrate", interactive=False, verbosity=options["verbosity"])
+            self.create_superuser()
+            if settings.DEMO_DATA:
+                call_command("create_demo_user", stdout=self.stdout)
+                call_command("import_sample_video", stdout=self.stdout)
+        except DatabaseError as exc:
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise CommandError(f"Setup stopped: the database failed ({reason}).") from exc
+        except CommandError as exc:
+            raise CommandError(f"Setup stopped: {exc}") from exc
+
+    def create_superuser(self) -> None:
+        email = env_str("DJANGO_SUPERUSER_EMAIL")
+        password = env_str("DJANGO_SUPERUSER_PASSWORD")
+        if not email and not password:
+            return
+        if not (email and password):
+            raise CommandError(
+                "set both DJANGO_SUPERUSER_EMAIL and DJANGO_SUPERUSER_PASSWORD to create a "
+                "superuser, or neither."
+            )
+        email = User.objects.normalize_email(email)
+        if User.objects.filter(email=email).exists():
+            self.stdout.write(f"The account {email} already exists; it is left as it is.")
+            return
+        call_command("createsuperuser", interactive=False, email=email, stdout=self.stdout)
+
+
+def reachable() -> bool:
+    connection.ensure_connection()
+    return True
+
+
+def migrated() -> bool:
+    executor = MigrationExecutor(connection)
+    return not executor.migration_plan(executor.loader.graph.leaf_nodes())
+
+
+def wait_until(ready, seconds: int) -> bool:
+    """Ask `ready` every second until it says yes (True) or `seconds` have passed (False); a
+    database error counts as no."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            if ready():
+                return True
+        except DatabaseError:
+            connection.close()
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(1)
