@@ -4,9 +4,8 @@ One run, on loopback, side by side, in interleaved rounds (the machine is shared
 
   nginx       Debian's nginx serving the segment file statically (sendfile)
   app         Videoflix under Granian (DEBUG off), authenticated by the access cookie:
-              the segment fast path (streaming/fastpath.py) in front of Django
-  app-django  the same with STREAMING_FAST_PATH=false: every request through Django's
-              middleware, URL resolution and Ninja, FileResponse in 64 KB blocks
+              every request through Django's middleware, URL resolution and Ninja,
+              FileResponse in 64 KB blocks
   x-accel     the same app with STREAMING_X_ACCEL=true behind nginx configured from
               deploy/nginx/templates/default.conf.template: Django authorizes, nginx sends
 
@@ -53,16 +52,15 @@ SEGMENT_NAMES: dict[str, str] = {}
 README = ROOT / "benchmarks" / "README.md"
 RUNG = "480p"
 SEGMENT = "segment000.ts"
-SEGMENT_TARGETS = ["nginx", "x-accel", "x-accel-unsigned", "app", "app-django"]
+SEGMENT_TARGETS = ["nginx", "x-accel", "x-accel-unsigned", "app"]
 PLAYLIST_TARGETS = ["nginx", "app", "x-accel"]
 TARGET_NAMES = {
     "nginx": "nginx 1.22 static (sendfile)",
-    "app": "app (Granian WSGI), cookie auth, segment fast path, 64 KB blocks",
-    "app-django": "app with STREAMING_FAST_PATH=false: Django's middleware and Ninja",
+    "app": "app (Granian WSGI), cookie auth, Django's middleware and Ninja, 64 KB blocks",
     "x-accel": "behind nginx: signed link from the playlist (nginx checks it)",
     "x-accel-unsigned": "behind nginx: plain link (nginx asks Django, cached 10 s)",
 }
-# Playlists never take the segment shortcuts: Django builds (and behind nginx signs) them.
+# Playlists always come from Django, which builds (and behind nginx signs) them.
 PLAYLIST_NAMES = {
     "nginx": TARGET_NAMES["nginx"],
     "app": "app (Granian WSGI), cookie auth",
@@ -245,7 +243,7 @@ def main() -> None:
     video_id, token = prepare_catalog(environment, ladder_dir)
 
     segment_file = media_root / "hls" / str(video_id) / RUNG / SEGMENT
-    ports = {name: free_port() for name in ("static", "proxy", "app", "django", "accel")}
+    ports = {name: free_port() for name in ("static", "proxy", "app", "accel")}
     static_site = f"""
     server {{
         listen 127.0.0.1:{ports["static"]};
@@ -259,7 +257,6 @@ def main() -> None:
     urls = {
         "nginx": (f"http://127.0.0.1:{ports['static']}/hls/{video_id}/{RUNG}", None),
         "app": (f"http://127.0.0.1:{ports['app']}{api_path}", token),
-        "app-django": (f"http://127.0.0.1:{ports['django']}{api_path}", token),
         "x-accel": (f"http://127.0.0.1:{ports['proxy']}{api_path}", token),
         "x-accel-unsigned": (f"http://127.0.0.1:{ports['proxy']}{api_path}", token),
     }
@@ -267,9 +264,6 @@ def main() -> None:
     with ExitStack() as servers:
         app = {**environment, "STREAMING_X_ACCEL": "false"}
         servers.enter_context(granian(app, ports["app"], args))
-        servers.enter_context(
-            granian({**app, "STREAMING_FAST_PATH": "false"}, ports["django"], args)
-        )
         accel = {"STREAMING_X_ACCEL": "true", "STREAMING_SEGMENT_LINK_SECRET": LINK_SECRET}
         servers.enter_context(granian({**environment, **accel}, ports["accel"], args))
         for size in args.block_sizes:
@@ -393,12 +387,10 @@ def per_request_costs(video_id: int, token: str) -> list[tuple[str, float]]:
 
     from accounts.auth import jwt_auth
     from catalog.models import Video
-    from streaming.fastpath import SegmentFastPath
     from streaming.paths import servable_file
     from streaming.selectors import stream_for_viewer
 
     django_application = get_wsgi_application()
-    fast_application = SegmentFastPath(django_application)
     path = f"/api/video/{video_id}/{RUNG}/{SEGMENT}"
     cookie = f"{settings.AUTH_COOKIE_ACCESS}={token}"
 
@@ -424,7 +416,6 @@ def per_request_costs(video_id: int, token: str) -> list[tuple[str, float]]:
         close_old_connections()  # what the end of every request does
 
     parts = [
-        ("whole segment request through the fast path", lambda: through(fast_application, True)),
         ("whole segment request through Django's WSGI handler", lambda: through(
             django_application, True
         )),

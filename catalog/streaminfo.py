@@ -32,14 +32,9 @@ def _cache_key(video_id: int) -> str:
     return f"catalog:stream-info:{video_id}"
 
 
-def cached_stream_info(video_id: int) -> StreamInfo | None:
-    """The streaming facts of a video if the cache holds them, else None (no query)."""
-    return caches["hot"].get(_cache_key(video_id))
-
-
 def stream_info(video_id: int) -> StreamInfo | None:
     """The cached streaming facts of a video, or None when no such video exists."""
-    info = cached_stream_info(video_id)
+    info = caches["hot"].get(_cache_key(video_id))
     if info is not None:
         return info
     row = (

@@ -31,8 +31,7 @@ _PRECONDITIONS = (
 def file_version(info: os.stat_result) -> str:
     """What tells one version of a file from another: its mtime (ns) and size, in hex.
 
-    The ETag of every file sent (here, by the fast path) and the version a media
-    playlist names in its segment URIs.
+    The ETag of every file sent and the version a media playlist names in its segment URIs.
     """
     return f"{info.st_mtime_ns:x}-{info.st_size:x}"
 
