@@ -36,7 +36,7 @@ class VideoStatus(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
-def has_live_output(status: str, output_live: bool) -> bool:
+def output_is_live(status: str, output_live: bool) -> bool:
     """Whether a finished HLS output is being served.
 
     Re-transcoding a video (or failing to) leaves its previous output live, so once a
@@ -47,7 +47,7 @@ def has_live_output(status: str, output_live: bool) -> bool:
 
 class VideoQuerySet(models.QuerySet):
     def with_live_output(self) -> "VideoQuerySet":
-        """The database form of `has_live_output`."""
+        """The database form of `output_is_live`."""
         return self.filter(Q(status=VideoStatus.READY) | Q(output_live=True))
 
     def streamable(self) -> "VideoQuerySet":
@@ -123,7 +123,7 @@ class Video(models.Model):
 
     @property
     def has_live_output(self) -> bool:
-        return has_live_output(self.status, self.output_live)
+        return output_is_live(self.status, self.output_live)
 
     @property
     def is_streamable(self) -> bool:
