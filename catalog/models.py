@@ -124,7 +124,3 @@ class Video(models.Model):
     @property
     def has_live_output(self) -> bool:
         return output_is_live(self.status, self.output_live)
-
-    @property
-    def is_streamable(self) -> bool:
-        return self.has_live_output and self.is_published

@@ -25,10 +25,6 @@ class StreamInfo:
     thumbnail: str
     updated_at: float
 
-    @property
-    def streamable(self) -> bool:
-        return self.ready and self.published
-
 
 def _cache_key(video_id: int) -> str:
     return f"catalog:stream-info:{video_id}"

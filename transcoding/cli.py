@@ -3,7 +3,6 @@
 import argparse
 import json
 import sys
-import threading
 from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
@@ -113,14 +112,12 @@ def main(
         stderr.write("\r" + progress_line(progress))
         stderr.flush()
 
-    cancel = threading.Event()
     try:
         result = transcode(
             args.input,
             args.outdir,
             ladder=ladder,
             on_progress=draw if show_bar else None,
-            cancel=cancel,
             thumbnail_at=args.thumbnail_at,
             storyboard_interval=args.storyboard,
         )
