@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from ninja import Cookie, Router, Status
-from ninja.errors import HttpError
+from ninja.errors import HttpError, Throttled
 from ninja.errors import ValidationError as RequestValidationError
 
 from accounts import services, throttling
@@ -17,7 +17,6 @@ from accounts.cookies import delete_auth_cookies, set_auth_cookies
 from accounts.models import User
 from accounts.schemas import (
     DetailOut,
-    FieldErrorsOut,
     LoginIn,
     LoginOut,
     MessageOut,
@@ -27,6 +26,7 @@ from accounts.schemas import (
     RegisterOut,
     TokenRefreshOut,
 )
+from videoflix.errors import ErrorOut, FieldErrorsOut
 
 router = Router(tags=["auth"])
 
@@ -53,29 +53,24 @@ def _refusals_as_http(status: int = 400) -> Iterator[None]:
         raise HttpError(status, str(error)) from error
 
 
-def _throttled(
-    request: HttpRequest, response: HttpResponse, action: str, email: str | None = None
-) -> Status | None:
-    """The 429 answer (with Retry-After) once the client IP, or the email address, has
-    used up its attempts at `action`; None while both may go on."""
+def _refuse_if_throttled(request: HttpRequest, action: str, email: str | None = None) -> None:
+    """Raise Throttled (a 429 with Retry-After) once the client IP, or the email address,
+    has used up its attempts at `action`."""
     attempts = [(f"{action}_ip", throttling.client_ip(request))]
     if email is not None:
         attempts.append((f"{action}_email", User.objects.normalize_email(email)))
     retry_after = throttling.first_refusal(*attempts)
-    if retry_after is None:
-        return None
-    response["Retry-After"] = str(retry_after)
-    return Status(429, {"detail": f"Too many attempts. Please try again in {retry_after} seconds."})
+    if retry_after is not None:
+        raise Throttled(wait=retry_after)
 
 
 @router.post(
     "/register/",
-    response={201: RegisterOut, 400: FieldErrorsOut, 429: DetailOut},
+    response={201: RegisterOut, 400: FieldErrorsOut, 429: ErrorOut},
     summary="Create an inactive account and mail its activation link",
 )
-def register(request: HttpRequest, payload: RegisterIn, response: HttpResponse):
-    if refused := _throttled(request, response, "register"):
-        return refused
+def register(request: HttpRequest, payload: RegisterIn):
+    _refuse_if_throttled(request, "register")
     with _refusals_as_http():
         user = services.user_register(email=payload.email, password=payload.password)
     return Status(201, {"user": {"id": user.pk, "email": user.email}})
@@ -83,7 +78,7 @@ def register(request: HttpRequest, payload: RegisterIn, response: HttpResponse):
 
 @router.get(
     "/activate/{uidb64}/{token}/",
-    response={200: MessageOut, 400: DetailOut},
+    response={200: MessageOut, 400: ErrorOut},
     summary="Activate an account through the emailed link",
 )
 def activate(request: HttpRequest, uidb64: str, token: str):
@@ -94,12 +89,11 @@ def activate(request: HttpRequest, uidb64: str, token: str):
 
 @router.post(
     "/login/",
-    response={200: LoginOut, 400: FieldErrorsOut, 429: DetailOut},
+    response={200: LoginOut, 400: FieldErrorsOut, 429: ErrorOut},
     summary="Log in: sets the access_token, refresh_token and csrftoken cookies",
 )
 def login(request: HttpRequest, payload: LoginIn, response: HttpResponse):
-    if refused := _throttled(request, response, "login", payload.email):
-        return refused
+    _refuse_if_throttled(request, "login", payload.email)
     with _refusals_as_http():
         user, tokens = services.user_login(
             email=payload.email, password=payload.password, request=request
@@ -113,7 +107,7 @@ def login(request: HttpRequest, payload: LoginIn, response: HttpResponse):
 
 @router.post(
     "/logout/",
-    response={200: DetailOut, 400: DetailOut},
+    response={200: DetailOut, 400: ErrorOut},
     summary="Blacklist the refresh token and delete both JWT cookies",
 )
 def logout(
@@ -131,7 +125,7 @@ def logout(
 
 @router.post(
     "/token/refresh/",
-    response={200: TokenRefreshOut, 400: DetailOut, 401: DetailOut},
+    response={200: TokenRefreshOut, 400: ErrorOut, 401: ErrorOut},
     summary="Spend the refresh token for a new access token and a new refresh token",
 )
 def token_refresh(
@@ -147,12 +141,11 @@ def token_refresh(
 
 @router.post(
     "/password_reset/",
-    response={200: DetailOut, 400: FieldErrorsOut, 429: DetailOut},
+    response={200: DetailOut, 400: FieldErrorsOut, 429: ErrorOut},
     summary="Mail a password reset link (the answer is the same for unknown emails)",
 )
-def password_reset(request: HttpRequest, payload: PasswordResetIn, response: HttpResponse):
-    if refused := _throttled(request, response, "password_reset", payload.email):
-        return refused
+def password_reset(request: HttpRequest, payload: PasswordResetIn):
+    _refuse_if_throttled(request, "password_reset", payload.email)
     services.password_reset_request(email=payload.email)
     return Status(200, {"detail": "An email has been sent to reset your password."})
 
