@@ -387,7 +387,7 @@ def per_request_costs(video_id: int, token: str) -> list[tuple[str, float]]:
 
     from accounts.auth import jwt_auth
     from catalog.models import Video
-    from streaming.paths import servable_file
+    from catalog.outputs import servable_file
     from streaming.selectors import stream_for_viewer
 
     django_application = get_wsgi_application()

@@ -29,6 +29,10 @@ class Category(models.TextChoices):
     WESTERN = "western", "Western"
 
 
+# Primary keys are 64-bit; anything outside cannot exist and must not reach the database.
+MAX_VIDEO_ID = 2**63 - 1
+
+
 class VideoStatus(models.TextChoices):
     PENDING = "pending", "Pending"
     PROCESSING = "processing", "Processing"

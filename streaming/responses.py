@@ -17,7 +17,7 @@ from django.http.response import HttpResponseBase
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date, parse_http_date_safe
 
-from streaming.paths import ServableFile
+from catalog.outputs import ServableFile
 
 _SINGLE_BYTE_RANGE = re.compile(r"bytes=([0-9]*)-([0-9]*)", re.ASCII | re.IGNORECASE)
 _PRECONDITIONS = (
