@@ -41,6 +41,7 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.nginx import (  # noqa: E402 - after the path setup above
     free_port,
     running_nginx,
+    stop,
     videoflix_site,
     wait_for_port,
 )
@@ -188,12 +189,7 @@ def granian(
             raise RuntimeError(f"Granian did not start:\n{log.read_text()[-3000:]}") from error
         yield
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process, grace=15)
 
 
 _UNITS = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}

@@ -80,22 +80,8 @@ class VideoAdmin(admin.ModelAdmin):
             {"fields": ["original", "source_metadata_display", "uploaded_by", "created_at"]},
         ),
     )
-    readonly_fields = [
-        "status_badge",
-        "progress_percent",
-        "error",
-        *JOB_FIELDS,
-        "thumbnail_preview",
-        "stream_link",
-        "duration_display",
-        "dimensions",
-        "renditions_display",
-        "output_sizes",
-        "original",
-        "source_metadata_display",
-        "uploaded_by",
-        "created_at",
-    ]
+    # On an existing video only the first fieldset is editable; the rest is what happened.
+    readonly_fields = [name for _, options in fieldsets[1:] for name in options["fields"]]
 
     class Media:
         css = {"all": ["catalog/admin/video.css"]}
