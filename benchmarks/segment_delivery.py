@@ -9,8 +9,8 @@ One run, on loopback, side by side, in interleaved rounds (the machine is shared
   x-accel     the same app with STREAMING_X_ACCEL=true behind nginx configured from
               deploy/nginx/templates/default.conf.template: Django authorizes, nginx sends
 
-Each target is loaded with `wrk -t2 -c32 -d<duration>s --latency` for the segment and
-for the media playlist. Every response must be 2xx (a 401/404 would fake speed).
+Each target is loaded with `wrk -t2 -c32 -d<duration>s --timeout 30s --latency` for the
+segment and for the media playlist. Every response must be 2xx (a 401/404 would fake speed).
 
     .venv/bin/python benchmarks/segment_delivery.py [--rounds 5] [--duration 10] [--readme]
     DATABASE_URL=postgres://... REDIS_URL=redis://... .venv/bin/python benchmarks/...
@@ -207,7 +207,18 @@ def _milliseconds(text: str) -> float:
 
 
 def run_wrk(url: str, *, cookie: str | None, duration: int, connections: int) -> WrkResult:
-    argv = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", url]
+    # wrk's default 2 s timeout counts a slow answer as a socket error, and at a load average
+    # of 20-30 on the shared 2 cores Django's answers can take that long: wait, then judge.
+    argv = [
+        "wrk",
+        "-t2",
+        f"-c{connections}",
+        f"-d{duration}s",
+        "--timeout",
+        "30s",
+        "--latency",
+        url,
+    ]
     if cookie:
         argv[1:1] = ["-H", f"Cookie: access_token={cookie}"]
     output = subprocess.run(argv, check=True, capture_output=True, text=True).stdout
@@ -461,7 +472,7 @@ def render_table(results, *, args, segment_size, load, database, cache) -> str:
 
     lines = [
         f"Segment: a real {segment_size / 1e6:.2f} MB {RUNG} segment from `transcoding`; "
-        f"`wrk -t2 -c{args.connections} -d{args.duration}s --latency`; {args.rounds} "
+        f"`wrk -t2 -c{args.connections} -d{args.duration}s --timeout 30s --latency`; {args.rounds} "
         f"interleaved rounds; medians, with ratios taken per round against nginx. "
         f"Granian: {args.workers} workers x {args.threads} blocking threads; nginx: "
         f"{args.nginx_workers} workers; DEBUG=false, {database}, {cache} cache. "
