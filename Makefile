@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run setup system-deps venv migrate demo test lint clean
+.PHONY: run setup system-deps venv lock migrate demo test lint clean
 
 run: setup migrate demo
 	$(PY) manage.py serve --host $(HOST) --port $(PORT)
@@ -30,11 +30,20 @@ system-deps:
 
 venv: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
+# Exactly the locked versions, each checked against its hash; then the project itself.
+$(VENV)/.installed: pyproject.toml requirements-dev.lock
 	python3 -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet --require-hashes -r requirements-dev.lock
+	$(PY) -m pip install --quiet --no-deps -e .
 	touch $@
+
+# Re-resolve both locks to the newest versions pyproject.toml allows (uv is itself locked).
+# requirements.lock (the image's) is constrained by the dev lock, so both pin the same versions.
+LOCK := $(VENV)/bin/uv pip compile pyproject.toml --universal --python-version 3.11 \
+	--generate-hashes --upgrade --custom-compile-command "make lock" --quiet
+lock: venv
+	$(LOCK) --extra dev -o requirements-dev.lock
+	$(LOCK) --constraint requirements-dev.lock -o requirements.lock
 
 migrate: setup
 	$(PY) manage.py migrate --noinput
@@ -51,6 +60,7 @@ test: setup
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/hadolint Containerfile
 
 clean:
 	rm -rf $(VENV) var staticfiles media .pytest_cache .ruff_cache

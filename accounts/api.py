@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from ninja import Cookie, Router, Status
-from ninja.errors import HttpError
+from ninja.errors import HttpError, Throttled
 from ninja.errors import ValidationError as RequestValidationError
 
 from accounts import services, throttling
@@ -18,7 +18,6 @@ from accounts.cookies import delete_auth_cookies, set_auth_cookies
 from accounts.models import User
 from accounts.schemas import (
     DetailOut,
-    FieldErrorsOut,
     LoginIn,
     LoginOut,
     MessageOut,
@@ -28,6 +27,7 @@ from accounts.schemas import (
     RegisterOut,
     TokenRefreshOut,
 )
+from videoflix.errors import ErrorOut, FieldErrorsOut
 
 router = Router(tags=["auth"])
 
@@ -54,14 +54,6 @@ def _refusals_as_http(status: int = 400) -> Iterator[None]:
         raise HttpError(status, str(error)) from error
 
 
-def _too_many(response: HttpResponse, retry_after: int | None) -> Status | None:
-    """The 429 answer (with Retry-After) when there is a wait, else None."""
-    if retry_after is None:
-        return None
-    response["Retry-After"] = str(retry_after)
-    return Status(429, {"detail": f"Too many attempts. Please try again in {retry_after} seconds."})
-
-
 def _counters(request: HttpRequest, action: str, email: str | None = None) -> list[tuple[str, str]]:
     """The client IP's counter for `action`; with an email also the (IP, email) counter and
     the email's own, a ceiling across all addresses set high enough that strangers cannot
@@ -74,21 +66,24 @@ def _counters(request: HttpRequest, action: str, email: str | None = None) -> li
     return counters
 
 
-def _throttled(
-    request: HttpRequest, response: HttpResponse, action: str, email: str | None = None
-) -> Status | None:
-    """Count this attempt at `action`; the 429 answer once a counter is used up."""
-    return _too_many(response, throttling.first_refusal(*_counters(request, action, email)))
+def _refuse_if(retry_after: int | None) -> None:
+    """Raise Throttled (a 429 with Retry-After) when there is a wait."""
+    if retry_after is not None:
+        raise Throttled(wait=retry_after)
+
+
+def _refuse_if_throttled(request: HttpRequest, action: str, email: str | None = None) -> None:
+    """Count this attempt at `action`; refuse once one of its counters is used up."""
+    _refuse_if(throttling.first_refusal(*_counters(request, action, email)))
 
 
 @router.post(
     "/register/",
-    response={201: RegisterOut, 400: FieldErrorsOut, 415: DetailOut, 429: DetailOut},
+    response={201: RegisterOut, 400: FieldErrorsOut, 415: ErrorOut, 429: ErrorOut},
     summary="Create an inactive account and mail its activation link",
 )
-def register(request: HttpRequest, payload: RegisterIn, response: HttpResponse):
-    if refused := _throttled(request, response, "register"):
-        return refused
+def register(request: HttpRequest, payload: RegisterIn):
+    _refuse_if_throttled(request, "register")
     with _refusals_as_http():
         user = services.user_register(email=payload.email, password=payload.password)
     return Status(201, {"user": {"id": user.pk, "email": user.email}})
@@ -96,7 +91,7 @@ def register(request: HttpRequest, payload: RegisterIn, response: HttpResponse):
 
 @router.get(
     "/activate/{uidb64}/{token}/",
-    response={200: MessageOut, 400: DetailOut},
+    response={200: MessageOut, 400: ErrorOut},
     summary="Activate an account through the emailed link",
 )
 def activate(request: HttpRequest, uidb64: str, token: str):
@@ -107,15 +102,14 @@ def activate(request: HttpRequest, uidb64: str, token: str):
 
 @router.post(
     "/login/",
-    response={200: LoginOut, 400: FieldErrorsOut, 415: DetailOut, 429: DetailOut},
+    response={200: LoginOut, 400: FieldErrorsOut, 415: ErrorOut, 429: ErrorOut},
     summary="Log in: sets the access_token, refresh_token and csrftoken cookies",
 )
 def login(request: HttpRequest, payload: LoginIn, response: HttpResponse):
     # Failures are counted, not attempts: strangers' wrong guesses from other addresses
     # never lock the owner out, short of the per-email ceiling.
     counters = _counters(request, "login", payload.email)
-    if refused := _too_many(response, throttling.exhausted(*counters)):
-        return refused
+    _refuse_if(throttling.exhausted(*counters))
     try:
         user, tokens = services.user_login(
             email=payload.email, password=payload.password, request=request
@@ -132,7 +126,7 @@ def login(request: HttpRequest, payload: LoginIn, response: HttpResponse):
 
 @router.post(
     "/logout/",
-    response={200: DetailOut, 400: DetailOut, 403: DetailOut},
+    response={200: DetailOut, 400: ErrorOut, 403: ErrorOut},
     summary="Sign out everywhere: revoke every token of the account and delete both JWT cookies",
 )
 def logout(
@@ -151,7 +145,7 @@ def logout(
 
 @router.post(
     "/token/refresh/",
-    response={200: TokenRefreshOut, 400: DetailOut, 401: DetailOut, 403: DetailOut},
+    response={200: TokenRefreshOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut},
     summary="Spend the refresh token for a new access token and a new refresh token",
 )
 def token_refresh(
@@ -168,19 +162,18 @@ def token_refresh(
 
 @router.post(
     "/password_reset/",
-    response={200: DetailOut, 400: FieldErrorsOut, 415: DetailOut, 429: DetailOut},
+    response={200: DetailOut, 400: FieldErrorsOut, 415: ErrorOut, 429: ErrorOut},
     summary="Mail a password reset link (the answer is the same for unknown emails)",
 )
-def password_reset(request: HttpRequest, payload: PasswordResetIn, response: HttpResponse):
-    if refused := _throttled(request, response, "password_reset", payload.email):
-        return refused
+def password_reset(request: HttpRequest, payload: PasswordResetIn):
+    _refuse_if_throttled(request, "password_reset", payload.email)
     services.password_reset_request(email=payload.email)
     return Status(200, {"detail": "An email has been sent to reset your password."})
 
 
 @router.post(
     "/password_confirm/{uidb64}/{token}/",
-    response={200: DetailOut, 400: FieldErrorsOut, 415: DetailOut},
+    response={200: DetailOut, 400: FieldErrorsOut, 415: ErrorOut},
     summary="Set a new password through the emailed link",
 )
 def password_confirm(request: HttpRequest, uidb64: str, token: str, payload: PasswordConfirmIn):

@@ -125,14 +125,9 @@ def user_cache_key(user_id) -> str:
     return f"accounts:auth-user:{user_id}"
 
 
-def cached_active_user(user_id):
-    """The active user with this id if the hot cache holds it, else None (no query)."""
-    return caches["hot"].get(user_cache_key(user_id))
-
-
 def active_user(user_id):
     """The active user with this id, from the hot cache or one indexed query; else None."""
-    user = cached_active_user(user_id)
+    user = caches["hot"].get(user_cache_key(user_id))
     if user is not None:
         return user
     user_model = get_user_model()

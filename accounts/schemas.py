@@ -85,9 +85,6 @@ class MessageOut(Schema):
 
 
 class DetailOut(Schema):
-    detail: str
+    """A success answered with one sentence (errors use `videoflix.errors.ErrorOut`)."""
 
-
-class FieldErrorsOut(Schema):
     detail: str
-    errors: dict[str, list[str]] | None = None

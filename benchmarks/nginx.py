@@ -102,9 +102,14 @@ http {{
             wait_for_port(port, process=process)
         yield process
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process, grace=10)
+
+
+def stop(process: subprocess.Popen, *, grace: float) -> None:
+    """Terminate `process`, killing it if it has not exited after `grace` seconds."""
+    process.terminate()
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

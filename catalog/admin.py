@@ -13,12 +13,12 @@ from django.utils.html import format_html, format_html_join
 
 from catalog import outputs, services
 from catalog.links import stream_path
-from catalog.models import Video
+from catalog.models import MAX_VIDEO_ID, Video
 from catalog.schemas import VideoStatusOut
 from catalog.uploads import validate_upload_size
+from transcoding.cli import clock
 
 EMPTY = "-"
-MAX_ID = 2**63 - 1  # primary keys are 64-bit; larger numbers must not reach the database
 JOB_FIELDS = ("attempts", "transcode_started_at", "transcode_finished_at", "heartbeat_at")
 
 
@@ -80,22 +80,8 @@ class VideoAdmin(admin.ModelAdmin):
             {"fields": ["original", "source_metadata_display", "uploaded_by", "created_at"]},
         ),
     )
-    readonly_fields = [
-        "status_badge",
-        "progress_percent",
-        "error",
-        *JOB_FIELDS,
-        "thumbnail_preview",
-        "stream_link",
-        "duration_display",
-        "dimensions",
-        "renditions_display",
-        "output_sizes",
-        "original",
-        "source_metadata_display",
-        "uploaded_by",
-        "created_at",
-    ]
+    # On an existing video only the first fieldset is editable; the rest is what happened.
+    readonly_fields = [name for _, options in fieldsets[1:] for name in options["fields"]]
 
     class Media:
         css = {"all": ["catalog/admin/video.css"]}
@@ -185,7 +171,7 @@ class VideoAdmin(admin.ModelAdmin):
             return JsonResponse({"detail": "You may not view videos."}, status=403)
         parts = request.GET.get("ids", "").split(",")
         ids = [int(part) for part in parts if part.isascii() and part.isdigit()]
-        ids = [video_id for video_id in ids if 0 < video_id <= MAX_ID][:200]
+        ids = [video_id for video_id in ids if 0 < video_id <= MAX_VIDEO_ID][:200]
         videos = Video.objects.filter(pk__in=ids)
         payload = [VideoStatusOut.from_orm(video).model_dump(mode="json") for video in videos]
         return JsonResponse({"videos": payload})
@@ -194,11 +180,11 @@ class VideoAdmin(admin.ModelAdmin):
         video = Video.objects.filter(pk=video_id).only("thumbnail").first()
         if video is None or not video.thumbnail or not self.has_view_permission(request):
             raise Http404("No thumbnail.")
-        media_root = Path(settings.MEDIA_ROOT).resolve()
-        file = (media_root / video.thumbnail.name).resolve()
-        if not file.is_relative_to(media_root) or not file.is_file():
+        media_root = Path(settings.MEDIA_ROOT)
+        file = outputs.servable_file(media_root, media_root, video.thumbnail.name)
+        if file is None:
             raise Http404("No thumbnail.")
-        return FileResponse(file.open("rb"), content_type="image/jpeg")
+        return FileResponse(file.path.open("rb"), content_type="image/jpeg")
 
     # --- columns and read-only fields -------------------------------------------------------
 
@@ -230,9 +216,7 @@ class VideoAdmin(admin.ModelAdmin):
     def duration_display(self, video: Video) -> str:
         if video.duration is None:
             return EMPTY
-        minutes, seconds = divmod(round(video.duration), 60)
-        hours, minutes = divmod(minutes, 60)
-        return f"{hours}:{minutes:02}:{seconds:02}" if hours else f"{minutes}:{seconds:02}"
+        return clock(video.duration)
 
     @admin.display(description="Renditions")
     def renditions_display(self, video: Video) -> str:

@@ -2,17 +2,13 @@
 
 from django.http import HttpRequest
 from ninja import Router, Status
+from ninja.errors import HttpError
 
 from accounts.auth import jwt_auth
 from catalog import selectors, services
 from catalog.models import Video
-from catalog.schemas import (
-    ErrorOut,
-    TranscodeAcceptedOut,
-    VideoDetailOut,
-    VideoListOut,
-    VideoStatusOut,
-)
+from catalog.schemas import TranscodeAcceptedOut, VideoDetailOut, VideoListOut, VideoStatusOut
+from videoflix.errors import ErrorOut
 
 router = Router(tags=["catalog"])
 
@@ -44,16 +40,16 @@ def video_detail(request: HttpRequest, video_id: int):
     """One ready and published video with its renditions and master playlist (staff: any)."""
     video = selectors.video_get_visible(video_id=video_id, staff=request.auth.is_staff)
     if video is None:
-        return Status(404, {"detail": NOT_FOUND})
+        raise HttpError(404, NOT_FOUND)
     return video
 
 
-def _staff_video(request: HttpRequest, video_id: int) -> Video | Status:
+def _staff_video(request: HttpRequest, video_id: int) -> Video:
     if not request.auth.is_staff:
-        return Status(403, {"detail": STAFF_ONLY})
+        raise HttpError(403, STAFF_ONLY)
     video = selectors.video_get_visible(video_id=video_id, staff=True)
     if video is None:
-        return Status(404, {"detail": NOT_FOUND})
+        raise HttpError(404, NOT_FOUND)
     return video
 
 
@@ -84,10 +80,8 @@ def video_status(request: HttpRequest, video_id: int):
 def video_transcode(request: HttpRequest, video_id: int):
     """Staff only: transcode again; the current output keeps playing until the new one is done."""
     video = _staff_video(request, video_id)
-    if isinstance(video, Status):
-        return video
     try:
         services.video_retranscode(video=video)
     except services.VideoBusyError as exc:
-        return Status(409, {"detail": str(exc)})
+        raise HttpError(409, str(exc)) from exc
     return Status(202, {"detail": "Transcode accepted", "video_id": video.pk})

@@ -3,6 +3,8 @@
 from django.conf import settings
 from django.core.checks import Error, register
 
+from catalog.ladder import configured_ladder
+
 X264_PRESETS = (
     "ultrafast", "superfast", "veryfast", "faster", "fast",
     "medium", "slow", "slower", "veryslow", "placebo",
@@ -11,8 +13,6 @@ X264_PRESETS = (
 
 @register()
 def check_transcode_settings(app_configs, **kwargs) -> list[Error]:
-    from catalog.tasks import configured_ladder
-
     errors = []
     try:
         configured_ladder()

@@ -29,6 +29,10 @@ class Category(models.TextChoices):
     WESTERN = "western", "Western"
 
 
+# Primary keys are 64-bit; anything outside cannot exist and must not reach the database.
+MAX_VIDEO_ID = 2**63 - 1
+
+
 class VideoStatus(models.TextChoices):
     PENDING = "pending", "Pending"
     PROCESSING = "processing", "Processing"
@@ -36,7 +40,7 @@ class VideoStatus(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
-def has_live_output(status: str, output_live: bool) -> bool:
+def output_is_live(status: str, output_live: bool) -> bool:
     """Whether a finished HLS output is being served.
 
     Re-transcoding a video (or failing to) leaves its previous output live, so once a
@@ -47,7 +51,7 @@ def has_live_output(status: str, output_live: bool) -> bool:
 
 class VideoQuerySet(models.QuerySet):
     def with_live_output(self) -> "VideoQuerySet":
-        """The database form of `has_live_output`."""
+        """The database form of `output_is_live`."""
         return self.filter(Q(status=VideoStatus.READY) | Q(output_live=True))
 
     def streamable(self) -> "VideoQuerySet":
@@ -123,8 +127,4 @@ class Video(models.Model):
 
     @property
     def has_live_output(self) -> bool:
-        return has_live_output(self.status, self.output_live)
-
-    @property
-    def is_streamable(self) -> bool:
-        return self.has_live_output and self.is_published
+        return output_is_live(self.status, self.output_live)

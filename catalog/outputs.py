@@ -1,4 +1,5 @@
-"""Each video's HLS output on disk, and how a new output replaces the old in one step.
+"""Each video's HLS output on disk, how a new output replaces the old in one step, and
+which file below MEDIA_ROOT a request may be sent (`servable_file`).
 
     MEDIA_ROOT/hls/<id>                 symlink to the live version (what streaming serves)
     MEDIA_ROOT/hls/<id>.<version>/      a finished output: master.m3u8, <rung>/..., thumbnail.jpg
@@ -13,6 +14,7 @@ import os
 import re
 import secrets
 import shutil
+import stat
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -160,3 +162,64 @@ def _remove(path: Path) -> None:
 
 def _token() -> str:
     return secrets.token_hex(6)
+
+
+@dataclass(frozen=True)
+class ServableFile:
+    """A regular file confined to its folder.
+
+    `path` is where it really is (opened when Python sends it); `media_name` is its
+    path below the media root, through the folder as named (which may be a symlink),
+    for nginx to resolve in X-Accel-Redirect mode.
+    """
+
+    path: Path
+    media_name: str
+
+
+def servable_file(media_root: Path, folder: Path, name: str) -> ServableFile | None:
+    """The regular file `name` ("/"-separated, relative) inside `folder`, or None.
+
+    The folder itself may be a symlink (e.g. to a versioned output). Below it, a name
+    with an empty, `.` or `..` part is refused outright; if no part is a symlink the
+    file lies inside the folder by construction, at one lstat per part. A symlink below
+    the folder is followed only if what it leads to still lies inside the real folder.
+    `folder` must lie below `media_root` as named.
+    """
+    parts = name.split("/")
+    if any(part in ("", ".", "..") for part in parts):
+        return None
+    path = os.fspath(folder)
+    try:
+        modes = []
+        for part in parts:
+            path = os.path.join(path, part)
+            modes.append(os.lstat(path).st_mode)
+        if any(stat.S_ISLNK(mode) for mode in modes):
+            path = _real_path_inside(folder, path)
+            if path is None:
+                return None
+            modes.append(os.stat(path).st_mode)
+    except (OSError, ValueError):
+        # Missing, unreadable, a NUL byte or a symlink loop: not servable either way.
+        return None
+    if not stat.S_ISREG(modes[-1]):
+        return None
+    return ServableFile(path=Path(path), media_name=_media_name(media_root, folder, parts))
+
+
+def _media_name(media_root: Path, folder: Path, parts: list[str]) -> str:
+    """`folder`/`parts` below `media_root`, "/"-separated (string work: this runs per segment)."""
+    root, below = os.fspath(media_root).rstrip("/"), os.fspath(folder)
+    if below == root:
+        return "/".join(parts)
+    if not below.startswith(root + "/"):
+        raise ValueError(f"{folder} does not lie below {media_root}.")
+    return "/".join((below[len(root) + 1 :], *parts))
+
+
+def _real_path_inside(folder: Path, path: str) -> str | None:
+    real_folder = os.path.realpath(folder, strict=True)
+    real_path = os.path.realpath(path, strict=True)
+    inside = os.path.commonpath((real_folder, real_path)) == real_folder
+    return real_path if inside else None

@@ -7,10 +7,6 @@ from catalog.links import stream_url
 from catalog.models import Video, VideoStatus
 
 
-class ErrorOut(Schema):
-    detail: str
-
-
 class VideoListOut(Schema):
     id: int
     created_at: datetime

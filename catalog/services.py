@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from catalog import outputs
-from catalog.jobs import invalidate_on_commit
 from catalog.models import Category, Video, VideoStatus
+from catalog.streaminfo import invalidate_on_commit
 from catalog.tasks import enqueue_transcode
 from catalog.uploads import validate_upload_size
 

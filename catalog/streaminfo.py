@@ -1,15 +1,17 @@
 """What streaming needs to know about a video, cached briefly so most requests skip the database.
 
 Every write that changes a video's status, publication, renditions or output must call
-`stream_info_invalidate(video_id)` (the catalog services do, after commit).
+`invalidate_on_commit(video_id)` (the catalog services and transcode jobs do).
 """
 
 from dataclasses import dataclass
+from functools import partial
 
 from django.conf import settings
 from django.core.cache import caches
+from django.db import transaction
 
-from catalog.models import Video, has_live_output
+from catalog.models import Video, output_is_live
 
 CACHE_SECONDS = getattr(settings, "STREAM_INFO_CACHE_SECONDS", 30)
 
@@ -23,23 +25,14 @@ class StreamInfo:
     thumbnail: str
     updated_at: float
 
-    @property
-    def streamable(self) -> bool:
-        return self.ready and self.published
-
 
 def _cache_key(video_id: int) -> str:
     return f"catalog:stream-info:{video_id}"
 
 
-def cached_stream_info(video_id: int) -> StreamInfo | None:
-    """The streaming facts of a video if the cache holds them, else None (no query)."""
-    return caches["hot"].get(_cache_key(video_id))
-
-
 def stream_info(video_id: int) -> StreamInfo | None:
     """The cached streaming facts of a video, or None when no such video exists."""
-    info = cached_stream_info(video_id)
+    info = caches["hot"].get(_cache_key(video_id))
     if info is not None:
         return info
     row = (
@@ -52,7 +45,7 @@ def stream_info(video_id: int) -> StreamInfo | None:
     info = StreamInfo(
         video_id=video_id,
         # A video being re-transcoded keeps playing its previous output.
-        ready=has_live_output(row["status"], row["output_live"]),
+        ready=output_is_live(row["status"], row["output_live"]),
         published=row["is_published"],
         renditions=tuple(row["renditions"] or ()),
         thumbnail=row["thumbnail"] or "",
@@ -64,3 +57,8 @@ def stream_info(video_id: int) -> StreamInfo | None:
 
 def stream_info_invalidate(video_id: int) -> None:
     caches["hot"].delete(_cache_key(video_id))
+
+
+def invalidate_on_commit(video_id: int) -> None:
+    """Drop the cached facts once the write commits: before it, a reader would cache them again."""
+    transaction.on_commit(partial(stream_info_invalidate, video_id))

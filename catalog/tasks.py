@@ -2,37 +2,20 @@
 
 import logging
 import threading
-from dataclasses import replace
 
-from django.conf import settings
 from django.db import DatabaseError, close_old_connections
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
-from catalog import jobs, outputs
+from catalog import outputs, transcode_jobs
+from catalog.ladder import configured_ladder
 from catalog.selectors import video_busy_flags
-from transcoding import (
-    DEFAULT_LADDER,
-    Ladder,
-    Progress,
-    TranscodeResult,
-    TranscodingError,
-    transcode,
-)
+from transcoding import Progress, TranscodeResult, TranscodingError, transcode
 
 logger = logging.getLogger(__name__)
 
 # Progress and heartbeat writes: at most this often, and at least this often while alive.
 PROGRESS_SAVE_SECONDS = 2.0
-
-
-def configured_ladder() -> Ladder:
-    ladder = DEFAULT_LADDER
-    if settings.VIDEO_TRANSCODE_RENDITIONS:
-        ladder = ladder.select(list(settings.VIDEO_TRANSCODE_RENDITIONS))
-    if settings.VIDEO_TRANSCODE_PRESET:
-        ladder = replace(ladder, preset=settings.VIDEO_TRANSCODE_PRESET)
-    return ladder
 
 
 def enqueue_transcode(video_id: int, delay: float = 0) -> None:
@@ -45,7 +28,7 @@ def enqueue_transcode(video_id: int, delay: float = 0) -> None:
 # Huey's own retries cover failures before the claim, e.g. the database being unreachable.
 @db_task(retries=3, retry_delay=30, retry_backoff=2)
 def transcode_video(video_id: int) -> None:
-    claim = jobs.video_claim(video_id=video_id)
+    claim = transcode_jobs.video_claim(video_id=video_id)
     if claim is None:
         logger.info("Video %s is not waiting for a transcode; nothing to do.", video_id)
         return
@@ -53,7 +36,7 @@ def transcode_video(video_id: int) -> None:
     try:
         with outputs.work_dir(video_id) as work:
             result = _transcode_with_heartbeat(claim, work / "output")
-            if jobs.video_mark_ready(claim=claim, result=result):
+            if transcode_jobs.video_mark_ready(claim=claim, result=result):
                 rungs = ", ".join(rendition.name for rendition in result.renditions)
                 logger.info("Video %s is ready: %s.", video_id, rungs)
     except TranscodingError as exc:
@@ -66,14 +49,14 @@ def transcode_video(video_id: int) -> None:
         _record_failure(claim, reason, retryable=False)
 
 
-def _record_failure(claim: jobs.Claim, reason: str, *, retryable: bool) -> None:
-    retry = jobs.video_record_failure(claim=claim, reason=reason, retryable=retryable)
+def _record_failure(claim: transcode_jobs.Claim, reason: str, *, retryable: bool) -> None:
+    retry = transcode_jobs.video_record_failure(claim=claim, reason=reason, retryable=retryable)
     logger.warning("Transcoding video %s failed: %s", claim.video_id, reason)
     if retry is not None:
         enqueue_transcode(claim.video_id, retry.delay)
 
 
-def _transcode_with_heartbeat(claim: jobs.Claim, output_dir) -> TranscodeResult:
+def _transcode_with_heartbeat(claim: transcode_jobs.Claim, output_dir) -> TranscodeResult:
     """Run the library on a helper thread while this one saves progress and heartbeats.
 
     The writes stay on the task's own thread (and database connection) however long ffmpeg,
@@ -123,9 +106,9 @@ class _LatestProgress:
         self.percent = progress.percent
 
 
-def _heartbeat(claim: jobs.Claim, percent: float) -> bool:
+def _heartbeat(claim: transcode_jobs.Claim, percent: float) -> bool:
     try:
-        return jobs.video_heartbeat(claim=claim, progress=percent)
+        return transcode_jobs.video_heartbeat(claim=claim, progress=percent)
     except DatabaseError:
         # The encode does not need the database; if it stays away, the sweep requeues the job.
         logger.warning("Could not save progress of video %s.", claim.video_id, exc_info=True)
@@ -136,7 +119,7 @@ def _heartbeat(claim: jobs.Claim, percent: float) -> bool:
 @db_periodic_task(crontab(minute="*"))
 def sweep_transcodes() -> None:
     """Requeue (or fail) abandoned jobs, requeue lost queue entries, remove orphaned folders."""
-    for video_id, retry in jobs.videos_requeue_abandoned():
+    for video_id, retry in transcode_jobs.videos_requeue_abandoned():
         enqueue_transcode(video_id, retry.delay)
     for path in outputs.remove_orphans(busy=video_busy_flags):
         logger.info("Removed orphaned transcode output %s.", path)

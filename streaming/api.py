@@ -25,14 +25,14 @@ from ninja import Router
 from ninja.errors import HttpError
 
 from accounts.auth import jwt_auth
-from catalog.outputs import live_dir
+from catalog.outputs import ServableFile, live_dir, servable_file
 from catalog.streaminfo import StreamInfo
 from streaming.links import segment_links_for
-from streaming.paths import ServableFile, is_resolution, is_segment, servable_file
+from streaming.paths import is_resolution, is_segment
 from streaming.playlists import playlist_for_sibling_url, playlist_with_version
 from streaming.responses import bytes_response, file_response, file_version
-from streaming.schemas import ErrorOut
 from streaming.selectors import rung_for_request, stream_for_viewer
+from videoflix.errors import ErrorOut
 
 router = Router(tags=["streaming"], auth=jwt_auth)
 

@@ -17,7 +17,7 @@ from django.http.response import HttpResponseBase
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date, parse_http_date_safe
 
-from streaming.paths import ServableFile
+from catalog.outputs import ServableFile
 
 _SINGLE_BYTE_RANGE = re.compile(r"bytes=([0-9]*)-([0-9]*)", re.ASCII | re.IGNORECASE)
 _PRECONDITIONS = (
@@ -31,8 +31,7 @@ _PRECONDITIONS = (
 def file_version(info: os.stat_result) -> str:
     """What tells one version of a file from another: its mtime (ns) and size, in hex.
 
-    The ETag of every file sent (here, by the fast path) and the version a media
-    playlist names in its segment URIs.
+    The ETag of every file sent and the version a media playlist names in its segment URIs.
     """
     return f"{info.st_mtime_ns:x}-{info.st_size:x}"
 

@@ -1,10 +1,8 @@
 """Who may stream what: the access rule and the choice of the rung that answers."""
 
+from catalog.models import MAX_VIDEO_ID
 from catalog.streaminfo import StreamInfo, stream_info
 from streaming.paths import is_resolution, rung_height
-
-# Primary keys are 64-bit; anything outside cannot exist and must not reach the database.
-MAX_VIDEO_ID = 2**63 - 1
 
 
 def stream_for_viewer(*, video_id: int, user) -> StreamInfo | None:

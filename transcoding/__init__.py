@@ -18,7 +18,7 @@ from transcoding.errors import (
 )
 from transcoding.hls import RenditionOutput
 from transcoding.ladder import DEFAULT_LADDER, STANDARD_RENDITIONS, Ladder, Plan, Rendition, plan
-from transcoding.pipeline import TranscodeResult, transcode, work_folders
+from transcoding.pipeline import TranscodeResult, transcode
 from transcoding.probe import AudioStream, SourceInfo, VideoStream, probe
 from transcoding.runner import Progress
 
@@ -48,5 +48,4 @@ __all__ = [
     "plan",
     "probe",
     "transcode",
-    "work_folders",
 ]

@@ -3,7 +3,6 @@
 import argparse
 import json
 import sys
-import threading
 from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
@@ -79,7 +78,7 @@ def progress_line(progress: Progress) -> str:
     filled = round(BAR_WIDTH * progress.percent / 100)
     bar = "#" * filled + "." * (BAR_WIDTH - filled)
     speed = f"{progress.speed:.2f}x" if progress.speed else "--"
-    eta = _clock(progress.eta_seconds) if progress.eta_seconds is not None else "--:--"
+    eta = clock(progress.eta_seconds) if progress.eta_seconds is not None else "--:--"
     return f"[{bar}] {progress.percent:5.1f}%  {speed:>6}  ETA {eta}"
 
 
@@ -113,14 +112,12 @@ def main(
         stderr.write("\r" + progress_line(progress))
         stderr.flush()
 
-    cancel = threading.Event()
     try:
         result = transcode(
             args.input,
             args.outdir,
             ladder=ladder,
             on_progress=draw if show_bar else None,
-            cancel=cancel,
             thumbnail_at=args.thumbnail_at,
             storyboard_interval=args.storyboard,
         )
@@ -149,7 +146,8 @@ def _end_bar(stderr: TextIO, shown: bool) -> None:
         stderr.flush()
 
 
-def _clock(seconds: float) -> str:
+def clock(seconds: float) -> str:
+    """Seconds as people read a running time: h:mm:ss, or m:ss under an hour."""
     minutes, seconds = divmod(round(seconds), 60)
     hours, minutes = divmod(minutes, 60)
     return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"

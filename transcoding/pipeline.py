@@ -56,12 +56,6 @@ class TranscodeResult:
         }
 
 
-def work_folders(parent: Path) -> list[Path]:
-    """Temporary folders transcode() keeps in `parent` while it runs; any left behind by a
-    killed worker can be deleted once no transcode into `parent` is running."""
-    return sorted(p for p in Path(parent).glob(f".*{WORKDIR_SUFFIX}") if p.is_dir())
-
-
 def default_timeout(duration: float) -> float:
     return TIMEOUT_FLOOR_SECONDS + TIMEOUT_PER_SOURCE_SECOND * duration
 

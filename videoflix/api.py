@@ -1,27 +1,16 @@
-"""The one NinjaAPI: every app contributes its router; errors take the contract's shape.
-
-Every error body is `{"detail": "<sentence>"}`; field validation adds
-`"errors": {"field": ["message", ...]}` and answers 400, never 422 or 500.
-"""
-
-import logging
+"""The one NinjaAPI: every app contributes its router; errors take the contract's shape
+(`videoflix.errors`)."""
 
 from django.db import DatabaseError, connection
-from django.http import Http404, HttpRequest, HttpResponse
-from ninja import NinjaAPI, Schema, Status
-from ninja.errors import AuthenticationError, HttpError, ValidationError
+from django.http import HttpRequest
+from ninja import NinjaAPI, Schema
+from ninja.errors import HttpError
 from ninja.parser import Parser
 
 from accounts.api import router as accounts_router
 from catalog.api import router as catalog_router
 from streaming.api import router as streaming_router
-
-logger = logging.getLogger(__name__)
-
-
-class UnsupportedMediaType(HttpError):
-    def __init__(self) -> None:
-        super().__init__(415, "Send the request body as JSON (Content-Type: application/json).")
+from videoflix.errors import ErrorOut, UnsupportedMediaType, install_error_handlers
 
 
 class JsonOnlyParser(Parser):
@@ -46,66 +35,12 @@ api = NinjaAPI(
 )
 
 
-def _field_name(location: tuple | list) -> str:
-    """The last named part of a pydantic location: ("body", "payload", "email") -> "email"."""
-    names = [str(part) for part in location if not isinstance(part, int)]
-    ignored = {"body", "payload", "query", "path", "form", "cookie", "header", "data"}
-    meaningful = [name for name in names if name not in ignored]
-    return meaningful[-1] if meaningful else "non_field_errors"
-
-
-def field_errors_from_validation(errors: list[dict]) -> dict[str, list[str]]:
-    by_field: dict[str, list[str]] = {}
-    for error in errors:
-        message = str(error.get("msg", "Invalid value.")).removeprefix("Value error, ")
-        by_field.setdefault(_field_name(error.get("loc", ())), []).append(message)
-    return by_field
-
-
-@api.exception_handler(ValidationError)
-def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-    return api.create_response(
-        request,
-        {"detail": "Invalid input.", "errors": field_errors_from_validation(exc.errors)},
-        status=400,
-    )
-
-
-@api.exception_handler(HttpError)
-def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    # ninja reports any parser failure as a 400 caused by it; a 415 keeps its own answer.
-    if isinstance(exc.__cause__, UnsupportedMediaType):
-        exc = exc.__cause__
-    return api.create_response(request, {"detail": exc.message}, status=exc.status_code)
-
-
-@api.exception_handler(AuthenticationError)
-def on_authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    return api.create_response(
-        request,
-        {"detail": "Authentication credentials were not provided or are invalid."},
-        status=401,
-    )
-
-
-@api.exception_handler(Http404)
-def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
-    return api.create_response(request, {"detail": "Not found."}, status=404)
-
-
-@api.exception_handler(Exception)
-def on_unexpected_error(request: HttpRequest, exc: Exception) -> HttpResponse:
-    logger.exception("Unhandled error on %s %s", request.method, request.path)
-    return api.create_response(request, {"detail": "Internal server error."}, status=500)
+install_error_handlers(api)
 
 
 class HealthOut(Schema):
     status: str
     database: str
-
-
-class ErrorOut(Schema):
-    detail: str
 
 
 @api.get("/health/", response={200: HealthOut, 503: ErrorOut}, tags=["health"])
@@ -115,8 +50,8 @@ def health(request: HttpRequest):
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
     except DatabaseError:
-        return Status(503, {"detail": "The database is unreachable."})
-    return Status(200, {"status": "ok", "database": "ok"})
+        raise HttpError(503, "The database is unreachable.") from None
+    return {"status": "ok", "database": "ok"}
 
 
 api.add_router("", accounts_router)

@@ -69,5 +69,6 @@ class NearCache(LocMemCache):
         return self.shared.delete(key, version) or near
 
     def clear(self):
+        # Only this process's copies: the shared cache also holds what is not "hot" (login
+        # throttle counters, for one), which emptying a near layer must not reset.
         super().clear()
-        self.shared.clear()

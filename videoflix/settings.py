@@ -293,9 +293,6 @@ VIDEO_TRANSCODE_PRESET = env_str("VIDEO_TRANSCODE_PRESET", "")
 # Streaming: serve segments through nginx (X-Accel-Redirect) instead of from Python.
 STREAMING_X_ACCEL = env_bool("STREAMING_X_ACCEL", False)
 STREAMING_X_ACCEL_PREFIX = env_str("STREAMING_X_ACCEL_PREFIX", "/protected-media/")
-# Without X-Accel: plain segment GETs answered from the caches in front of the middleware
-# stack (streaming/fastpath.py), the same bytes and headers Django would send.
-STREAMING_FAST_PATH = env_bool("STREAMING_FAST_PATH", True)
 # Shared with the nginx in front (deploy/nginx): media playlists then carry signed segment
 # links that nginx checks itself. Empty: plain links, nginx asks Django (cached briefly).
 STREAMING_SEGMENT_LINK_SECRET = env_str("STREAMING_SEGMENT_LINK_SECRET", "")

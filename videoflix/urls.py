@@ -8,5 +8,5 @@ urlpatterns = [
     path("api/", api.urls),
 ]
 
-handler404 = "videoflix.views.not_found"
-handler500 = "videoflix.views.server_error"
+handler404 = "videoflix.errors.not_found"
+handler500 = "videoflix.errors.server_error"

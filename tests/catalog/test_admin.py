@@ -5,7 +5,7 @@ from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from catalog import jobs
+from catalog import transcode_jobs
 from catalog.models import Category, Video, VideoStatus
 from tests.catalog.conftest import media_files
 
@@ -151,7 +151,7 @@ def test_retranscode_action_skips_a_video_being_transcoded(
     admin_client, upload, clip_small, real_queue
 ):
     video = upload(clip_small, title="Busy one")
-    jobs.video_claim(video_id=video.pk)
+    transcode_jobs.video_claim(video_id=video.pk)
 
     response = admin_client.post(
         CHANGELIST, {"action": "retranscode", "_selected_action": [video.pk]}, follow=True

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from catalog import jobs
+from catalog import transcode_jobs
 from catalog.models import Category, Video, VideoStatus
 
 LIST_FIELDS = {"id", "created_at", "title", "description", "thumbnail_url", "category"}
@@ -179,7 +179,7 @@ def test_transcode_is_accepted_and_queued(staff_client, upload, clip_small, real
 @pytest.mark.django_db(transaction=True)
 def test_transcode_while_processing_is_409(staff_client, upload, clip_small, real_queue):
     video = upload(clip_small, title="Busy")
-    jobs.video_claim(video_id=video.pk)
+    transcode_jobs.video_claim(video_id=video.pk)
 
     response = staff_client.post(f"/api/video/{video.pk}/transcode/")
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from catalog import jobs, outputs, tasks
+from catalog import outputs, tasks, transcode_jobs
 from catalog.models import Video, VideoStatus
 from catalog.selectors import video_busy_flags
 from tests.catalog.conftest import files_under, leftover_work_dir
@@ -24,7 +24,7 @@ def abandoned(upload, clip_small, real_queue):
 
     def make(**fields):
         video = upload(clip_small, title="Abandoned")
-        claim = jobs.video_claim(video_id=video.pk)  # the "worker" is us
+        claim = transcode_jobs.video_claim(video_id=video.pk)  # the "worker" is us
         work = leftover_work_dir(video.pk)
         (work / "half-written.ts").write_bytes(b"\x47" * 188)
         Video.objects.filter(pk=video.pk).update(heartbeat_at=long_ago(), **fields)
@@ -60,7 +60,7 @@ def test_an_abandoned_job_on_its_last_attempt_fails(settings, abandoned):
 
 def test_a_job_with_a_fresh_heartbeat_is_left_alone(upload, clip_small, real_queue):
     video = upload(clip_small, title="Busy")
-    claim = jobs.video_claim(video_id=video.pk)
+    claim = transcode_jobs.video_claim(video_id=video.pk)
     work = leftover_work_dir(video.pk)
     real_queue.immediate = True
 
@@ -111,7 +111,7 @@ def test_orphaned_folders_go_and_everything_in_use_stays(upload, clip_small, rea
     # A transcode running right now keeps its work folder.
     real_queue.immediate = False
     running = upload(clip_small, title="Running")
-    jobs.video_claim(video_id=running.pk)
+    transcode_jobs.video_claim(video_id=running.pk)
     running_work = leftover_work_dir(running.pk)
 
     removed = outputs.remove_orphans(busy=video_busy_flags)

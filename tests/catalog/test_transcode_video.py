@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from huey.contrib.djhuey import HUEY
 
-from catalog import jobs, outputs, tasks
+from catalog import outputs, tasks, transcode_jobs
 from catalog.models import Video, VideoStatus
 from catalog.services import video_delete
 from tests.catalog.conftest import files_under, media_files, wait_for, worker_thread
@@ -130,8 +130,8 @@ def test_retries_back_off(settings, upload, clip_480p, kill_ffmpeg):
     wait = retry.eta - timezone.now().replace(tzinfo=None)
     assert timedelta(seconds=25) < wait <= timedelta(seconds=30)
 
-    claim = jobs.video_claim(video_id=video.pk)
-    second = jobs.video_record_failure(claim=claim, reason="Disk hiccup.", retryable=True)
+    claim = transcode_jobs.video_claim(video_id=video.pk)
+    second = transcode_jobs.video_record_failure(claim=claim, reason="Disk hiccup.", retryable=True)
     assert second.delay == 60
 
 
@@ -188,7 +188,7 @@ def test_claims_race_and_exactly_one_wins(upload, clip_small, real_queue):
     def contend():
         start.wait()
         try:
-            claims.append(jobs.video_claim(video_id=video.pk))
+            claims.append(transcode_jobs.video_claim(video_id=video.pk))
         finally:
             connection.close()
 

@@ -22,25 +22,25 @@ def ready_video(db):
 def test_publishing_shows_the_video_to_streaming_after_the_commit(
     ready_video, django_capture_on_commit_callbacks
 ):
-    assert stream_info(ready_video.pk).streamable is False  # now cached
+    assert stream_info(ready_video.pk).published is False  # now cached
 
     with django_capture_on_commit_callbacks(execute=True):
         video_publish(video=ready_video)
 
     assert Video.objects.get(pk=ready_video.pk).is_published
-    assert stream_info(ready_video.pk).streamable is True
+    assert stream_info(ready_video.pk).published is True
 
 
 def test_unpublishing_hides_it_again(ready_video, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         video_publish(video=ready_video)
-    assert stream_info(ready_video.pk).streamable is True
+    assert stream_info(ready_video.pk).published is True
 
     with django_capture_on_commit_callbacks(execute=True):
         video_unpublish(video=ready_video)
 
     assert not Video.objects.get(pk=ready_video.pk).is_published
-    assert stream_info(ready_video.pk).streamable is False
+    assert stream_info(ready_video.pk).published is False
 
 
 def test_update_changes_only_the_editable_fields(ready_video):

@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from catalog import jobs
+from catalog import transcode_jobs
 from catalog.models import Video, VideoStatus
 from catalog.services import VideoBusyError, video_retranscode
 from tests.catalog.conftest import child_processes, files_under, wait_for, worker_thread
@@ -96,7 +96,7 @@ def test_a_failed_video_can_be_transcoded_again_with_a_fresh_attempt_budget(
 
 def test_retranscode_is_refused_while_a_transcode_runs(upload, clip_small, real_queue):
     video = upload(clip_small, title="Busy")
-    claim = jobs.video_claim(video_id=video.pk)
+    claim = transcode_jobs.video_claim(video_id=video.pk)
 
     with pytest.raises(VideoBusyError):
         video_retranscode(video=video)

@@ -7,7 +7,7 @@ from django.http import Http404
 from django.test import RequestFactory
 from django.utils.http import http_date
 
-from streaming.paths import ServableFile
+from catalog.outputs import ServableFile
 from streaming.responses import BlockFileResponse, file_response
 from tests.streaming.http import body
 

@@ -4,7 +4,8 @@ import os
 
 import pytest
 
-from streaming.paths import is_resolution, is_segment, servable_file
+from catalog.outputs import servable_file
+from streaming.paths import is_resolution, is_segment
 
 
 @pytest.fixture

@@ -88,3 +88,14 @@ def test_the_hot_alias_shares_its_store_with_the_default_cache():
         assert caches["hot"].near_seconds == settings.CACHES["hot"]["OPTIONS"]["NEAR_SECONDS"]
     else:  # one process-local store: a delete through either name is seen at once
         assert caches["hot"].get("answer") is None
+
+
+def test_clearing_empties_this_process_only_never_the_shared_cache(near, shared):
+    near.set("answer", {"ready": True}, 60)
+    shared.set("throttle:login_ip:127.0.0.1", 3, 60)  # not "hot", but in the same store
+
+    near.clear()
+    shared.set("answer", {"ready": False}, 60)  # another process's later write
+
+    assert shared.get("throttle:login_ip:127.0.0.1") == 3
+    assert near.get("answer") == {"ready": False}  # read through, no stale near copy

@@ -9,7 +9,6 @@ While a video is `pending`, `heartbeat_at` holds when it was queued.
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import partial
 from pathlib import Path
 
 from django.conf import settings
@@ -19,7 +18,7 @@ from django.utils import timezone
 
 from catalog import outputs
 from catalog.models import Video, VideoStatus
-from catalog.streaminfo import stream_info_invalidate
+from catalog.streaminfo import invalidate_on_commit
 from transcoding import TranscodeResult
 
 logger = logging.getLogger(__name__)
@@ -38,10 +37,6 @@ class Retry:
     """The job goes back to the queue after `delay` seconds."""
 
     delay: float
-
-
-def invalidate_on_commit(video_id: int) -> None:
-    transaction.on_commit(partial(stream_info_invalidate, video_id))
 
 
 def _owned(claim: Claim) -> QuerySet:

@@ -1,5 +1,0 @@
-from ninja import Schema
-
-
-class ErrorOut(Schema):
-    detail: str
