@@ -14,6 +14,7 @@ from transcoding.errors import ValidationError
 STORYBOARD_FOLDER = "storyboard"
 SPRITE_PATTERN = "sprite%03d.jpg"
 INDEX_NAME = "storyboard.vtt"
+DEFAULT_INTERVAL_SECONDS = 5.0
 TILE_WIDTH = 160
 COLUMNS = ROWS = 5
 
@@ -31,8 +32,9 @@ class Storyboard:
         return self.columns * self.rows
 
     def branch(self, branch_input: str, label: str) -> str:
+        # eof_action=pass: a film shorter than half the interval still gets its one tile.
         return (
-            f"{branch_input}fps=1/{self.interval:g},"
+            f"{branch_input}fps=1/{self.interval:g}:eof_action=pass,"
             f"scale={self.tile_width}:{self.tile_height},setsar=1,"
             f"tile={self.columns}x{self.rows}[{label}]"
         )
