@@ -25,6 +25,8 @@ from transcoding.runner import Progress, mentions_corruption, run_ffmpeg
 from transcoding.storyboard import (
     DEFAULT_INTERVAL_SECONDS,
     STORYBOARD_FOLDER,
+    TILES_FOLDER,
+    pack_sprites,
     plan_storyboard,
     write_storyboard_index,
 )
@@ -132,8 +134,8 @@ def transcode(
             else None
         )
         folders = [rung.name for rung in planned.renditions]
-        for folder in [*folders, STORYBOARD_FOLDER] if board else folders:
-            (workdir / folder).mkdir()
+        for folder in [*folders, f"{STORYBOARD_FOLDER}/{TILES_FOLDER}"] if board else folders:
+            (workdir / folder).mkdir(parents=True)
         stderr_tail = run_ffmpeg(
             build_transcode_argv(
                 source,
@@ -165,7 +167,10 @@ def transcode(
             raise
         iframe_playlists = tuple(write_iframe_playlist(workdir / r.name, r) for r in renditions)
         master_playlist = write_master_playlist(workdir, renditions, iframe_playlists)
-        storyboard = write_storyboard_index(board, workdir, info.duration) if board else None
+        storyboard = None
+        if board:
+            pack_sprites(board, workdir, **run_options)
+            storyboard = write_storyboard_index(board, workdir, info.duration)
         if cancel is not None and cancel.is_set():
             raise TranscodeCancelledError()
         _publish(workdir, output_dir)

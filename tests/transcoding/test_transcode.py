@@ -299,3 +299,28 @@ def test_work_folder_exists_only_while_running_and_is_findable(workspace, sample
     assert seen_during_run
     assert seen_during_run[0].name.startswith(".hls.")
     assert work_folders(workspace) == []
+
+
+def test_tiles_fill_sprite_after_sprite_in_order(workspace, sample_video):
+    result = transcode(sample_video, workspace / "hls", ladder=TINY_LADDER, storyboard_interval=0.2)
+
+    _, *cues = result.storyboard.read_text().strip().split("\n\n")
+    assert len(cues) == 25  # 5 s / 0.2 s: one full sprite
+    assert cues[24].endswith("storyboard/sprite000.jpg#xywh=640,480,160,120")
+    assert sorted(p.name for p in (result.output_dir / "storyboard").iterdir()) == [
+        "sprite000.jpg"
+    ]  # the single tiles are gone once packed
+
+
+def test_a_longer_film_fills_a_second_sprite(workspace, sample_video):
+    result = transcode(
+        sample_video, workspace / "hls", ladder=TINY_LADDER, storyboard_interval=0.15
+    )
+
+    _, *cues = result.storyboard.read_text().strip().split("\n\n")
+    assert len(cues) == 34  # ceil(5 / 0.15)
+    assert cues[25].endswith("storyboard/sprite001.jpg#xywh=0,0,160,120")
+    assert cues[33].endswith("storyboard/sprite001.jpg#xywh=480,120,160,120")
+    sprite = ffprobe(result.output_dir / "storyboard" / "sprite001.jpg", "-show_streams")
+    # Each sprite has the full 5 x 5 grid, the last one padded.
+    assert (sprite["streams"][0]["width"], sprite["streams"][0]["height"]) == (800, 600)
