@@ -91,6 +91,10 @@ def _transcode_with_heartbeat(claim: jobs.Claim, output_dir) -> TranscodeResult:
                 ladder=configured_ladder(),
                 on_progress=latest,
                 cancel=cancel,
+                storyboard_interval=settings.STORYBOARD_INTERVAL_SECONDS or None,
+                loudness_target=(
+                    settings.LOUDNESS_TARGET_LUFS if settings.LOUDNESS_NORMALISATION else None
+                ),
             )
         except BaseException as exc:  # handed to the task thread, which decides
             outcome["error"] = exc
