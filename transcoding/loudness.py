@@ -66,18 +66,21 @@ def normalising_gain(integrated_lufs: float | None, true_peak_dbtp: float | None
     return round(gain, 2)
 
 
-def analysis_argv(source: Path, audio_index: int) -> list[str]:
+def analysis_argv(source: Path, audio_index: int, *, downmix: bool = False) -> list[str]:
     """Pure: decode only the audio track through ebur128 (true peak at 4x oversampling).
 
-    framelog=verbose keeps ebur128's per-100 ms lines out of the info log, which carries
-    the summary; with framelog=quiet ffmpeg 5.1 skips the integrated measurement.
+    With `downmix` the stereo the encode makes of surround (the same default swresample
+    matrix as its `-ac 2`) is measured, since that is what viewers hear. framelog=verbose
+    keeps ebur128's per-100 ms lines out of the info log, which carries the summary; with
+    framelog=quiet ffmpeg 5.1 skips the integrated measurement.
     """
+    measure = "ebur128=peak=true:framelog=verbose"
     return [
         "ffmpeg", "-hide_banner", "-nostdin", "-nostats", "-loglevel", "info",
         "-progress", "pipe:1",
         "-i", str(source),
         "-map", f"0:{audio_index}",
-        "-af", "ebur128=peak=true:framelog=verbose",
+        "-af", f"aformat=channel_layouts=stereo,{measure}" if downmix else measure,
         "-f", "null", "-",
     ]  # fmt: skip
 
@@ -96,10 +99,18 @@ def parse_summary(stderr_tail: str) -> tuple[float | None, float | None]:
 
 
 def measure_loudness(
-    source: Path, audio_index: int, *, target_lufs: float, duration: float, **run_options
+    source: Path,
+    audio_index: int,
+    *,
+    target_lufs: float,
+    duration: float,
+    downmix: bool = False,
+    **run_options,
 ) -> Loudness:
     """Run the analysis pass; `run_options` (cancel, timeout) go to run_ffmpeg."""
-    stderr_tail = run_ffmpeg(analysis_argv(source, audio_index), duration=duration, **run_options)
+    stderr_tail = run_ffmpeg(
+        analysis_argv(source, audio_index, downmix=downmix), duration=duration, **run_options
+    )
     integrated, peak = parse_summary(stderr_tail)
     return Loudness(
         integrated_lufs=integrated,

@@ -128,6 +128,7 @@ def transcode(
                 planned.audio.index,
                 target_lufs=loudness_target,
                 duration=info.duration,
+                downmix=planned.audio.channels > 2,  # as the encode does
                 **run_options,
             )
             if planned.audio is not None and loudness_target is not None

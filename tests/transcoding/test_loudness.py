@@ -68,6 +68,14 @@ def test_summary_is_read_from_the_last_report():
     assert parse_summary(silent) == (None, None)
 
 
+def test_surround_is_measured_as_the_stereo_the_encode_makes_of_it():
+    argv = analysis_argv("/in/film.mkv", 2, downmix=True)
+
+    assert argv[argv.index("-map") + 1] == "0:2"
+    assert argv[argv.index("-af") + 1].startswith("aformat=channel_layouts=stereo,ebur128=")
+    assert "aformat" not in " ".join(analysis_argv("/in/film.mkv", 2))
+
+
 @pytest.mark.slow
 def test_two_sources_15_lu_apart_both_come_out_at_the_target(tmp_path):
     quiet = source_with_audio(tmp_path / "quiet.mp4", sine(0.02))
