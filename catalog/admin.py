@@ -71,6 +71,7 @@ class VideoAdmin(admin.ModelAdmin):
                     "duration_display",
                     "dimensions",
                     "renditions_display",
+                    "features_display",
                     "output_sizes",
                 ]
             },
@@ -221,6 +222,33 @@ class VideoAdmin(admin.ModelAdmin):
     @admin.display(description="Renditions")
     def renditions_display(self, video: Video) -> str:
         return ", ".join(video.renditions) or EMPTY
+
+    @admin.display(description="Playback features")
+    def features_display(self, video: Video) -> str:
+        features = video.output_features
+        if not features:
+            return "- (filled in by the transcode)"
+        loudness = features.get("loudness")
+        if loudness is None:
+            sound = "not normalised (no audio, or switched off)"
+        elif loudness["integrated_lufs"] is None:
+            sound = "silent, no gain"
+        else:
+            sound = (
+                f"measured {loudness['integrated_lufs']:.1f} LUFS, true peak "
+                f"{loudness['true_peak_dbtp']:.1f} dBTP; gain {loudness['gain_db']:+.1f} dB "
+                f"to {loudness['target_lufs']:g} LUFS"
+                + (" (capped at -1 dBTP true peak)" if loudness["peak_limited"] else "")
+            )
+        rows = [
+            ("I-frame playlists", ", ".join(features.get("iframe_playlists", [])) or "none"),
+            ("Storyboard", "yes" if features.get("storyboard") else "no"),
+            ("Loudness", sound),
+        ]
+        return format_html(
+            '<table class="vf-sizes">{}</table>',
+            format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", rows),
+        )
 
     @admin.display(description="Size of the top rung")
     def dimensions(self, video: Video) -> str:

@@ -84,6 +84,12 @@ class Video(models.Model):
     height = models.PositiveIntegerField(null=True, blank=True)
     renditions = models.JSONField(default=list, blank=True, help_text='e.g. ["480p", "720p"]')
     source_metadata = models.JSONField(default=dict, blank=True)
+    output_features = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="What the live output offers beyond the ladder: I-frame playlists, "
+        "storyboard, loudness measured and applied.",
+    )
     output_live = models.BooleanField(
         default=False,
         help_text="A finished HLS output is served; it stays while the video is re-transcoded.",

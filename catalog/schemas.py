@@ -1,7 +1,7 @@
 from datetime import datetime
 
 from django.utils import timezone
-from ninja import Schema
+from ninja import Field, Schema
 
 from catalog.links import stream_url
 from catalog.models import Video, VideoStatus
@@ -26,16 +26,47 @@ class VideoListOut(Schema):
         return video.get_category_display()
 
 
+class LoudnessOut(Schema):
+    integrated_lufs: float | None = Field(description="Measured on the source; null: silent.")
+    true_peak_dbtp: float | None
+    target_lufs: float
+    gain_db: float = Field(description="The one gain applied in the encode.")
+    peak_limited: bool = Field(description="The gain stopped short of the target at -1 dBTP.")
+
+
 class VideoDetailOut(VideoListOut):
     duration: float | None
     renditions: list[str]
     master_url: str | None
+    has_iframe_playlists: bool = Field(
+        description="The master playlist lists an I-frame playlist per rung (trick play)."
+    )
+    storyboard_url: str | None = Field(
+        description="WebVTT of scrubbing previews (`#xywh=` tiles of JPEG sprites), if any."
+    )
+    loudness: LoudnessOut | None = Field(
+        description="Loudness of the default audio track; null: no audio or not normalised."
+    )
 
     @staticmethod
     def resolve_master_url(video: Video, context) -> str | None:
         if not video.has_live_output:
             return None
         return stream_url(context["request"], "video_master", video.pk)
+
+    @staticmethod
+    def resolve_has_iframe_playlists(video: Video) -> bool:
+        return video.has_live_output and bool(video.output_features.get("iframe_playlists"))
+
+    @staticmethod
+    def resolve_storyboard_url(video: Video, context) -> str | None:
+        if not (video.has_live_output and video.output_features.get("storyboard")):
+            return None
+        return stream_url(context["request"], "video_storyboard", video.pk)
+
+    @staticmethod
+    def resolve_loudness(video: Video) -> dict | None:
+        return video.output_features.get("loudness") if video.has_live_output else None
 
 
 class VideoStatusOut(Schema):

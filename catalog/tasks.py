@@ -3,6 +3,7 @@
 import logging
 import threading
 
+from django.conf import settings
 from django.db import DatabaseError, close_old_connections
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
@@ -74,6 +75,10 @@ def _transcode_with_heartbeat(claim: transcode_jobs.Claim, output_dir) -> Transc
                 ladder=configured_ladder(),
                 on_progress=latest,
                 cancel=cancel,
+                storyboard_interval=settings.STORYBOARD_INTERVAL_SECONDS or None,
+                loudness_target=(
+                    settings.LOUDNESS_TARGET_LUFS if settings.LOUDNESS_NORMALISATION else None
+                ),
             )
         except BaseException as exc:  # handed to the task thread, which decides
             outcome["error"] = exc

@@ -95,6 +95,7 @@ def video_mark_ready(*, claim: Claim, result: TranscodeResult) -> bool:
     video.height = result.height
     video.renditions = [rendition.name for rendition in renditions]
     video.source_metadata = result.source.as_dict()
+    video.output_features = output_features(result)
     video.thumbnail.name = outputs.live_name(
         claim.video_id, result.thumbnail.relative_to(result.output_dir)
     )
@@ -103,12 +104,21 @@ def video_mark_ready(*, claim: Claim, result: TranscodeResult) -> bool:
     video.save(
         update_fields=[
             "status", "output_live", "progress", "error", "duration", "width", "height",
-            "renditions", "source_metadata", "thumbnail", "transcode_finished_at", "heartbeat_at",
-            "updated_at",
+            "renditions", "source_metadata", "output_features", "thumbnail",
+            "transcode_finished_at", "heartbeat_at", "updated_at",
         ]
     )  # fmt: skip
     invalidate_on_commit(claim.video_id)
     return True
+
+
+def output_features(result: TranscodeResult) -> dict:
+    """What front ends may light up for this output, and the loudness staff want to see."""
+    return {
+        "iframe_playlists": [stream.name for stream in result.iframe_playlists],
+        "storyboard": result.storyboard is not None,
+        "loudness": result.loudness.as_dict() if result.loudness else None,
+    }
 
 
 @transaction.atomic

@@ -28,7 +28,7 @@ from accounts.auth import jwt_auth
 from catalog.outputs import ServableFile, live_dir, servable_file
 from catalog.streaminfo import StreamInfo
 from streaming.links import segment_links_for
-from streaming.paths import is_resolution, is_segment
+from streaming.paths import is_resolution, is_segment, is_sprite
 from streaming.playlists import playlist_for_sibling_url, playlist_with_version
 from streaming.responses import bytes_response, file_response, file_version
 from streaming.selectors import rung_for_request, stream_for_viewer
@@ -51,6 +51,12 @@ THUMBNAIL_CACHE = "private, max-age=3600"
 VIDEO_NOT_FOUND = "Video not found."
 SEGMENT_NOT_FOUND = "Video segment not found."
 THUMBNAIL_NOT_FOUND = "Thumbnail not found."
+STORYBOARD_NOT_FOUND = "Storyboard not found."
+STORYBOARD_TYPE = "text/vtt"
+VARIANT_PLAYLIST = "index.m3u8"
+IFRAME_PLAYLIST = "iframes.m3u8"
+STORYBOARD_INDEX = "storyboard.vtt"
+STORYBOARD_FOLDER = "storyboard"
 
 _FILE_RESPONSES = {
     200: None,
@@ -133,13 +139,36 @@ def video_master(request: HttpRequest, video_id: int) -> HttpResponseBase:
     ),
 )
 def video_variant(request: HttpRequest, video_id: int, resolution: str) -> HttpResponseBase:
+    return _rung_playlist(request, video_id, resolution, VARIANT_PLAYLIST)
+
+
+@_file_route(
+    "video/{video_id}/{resolution}/iframes.m3u8",
+    "video_iframes",
+    PLAYLIST_TYPE,
+    summary="I-frame-only playlist of one rung",
+    description=(
+        "Byte ranges of the rung's keyframes inside its segments, for scrubbing and fast "
+        "forward; listed in the master playlist with `EXT-X-I-FRAME-STREAM-INF`. Same rules "
+        "as the rung's media playlist, including the answer for a rung above the best one."
+    ),
+)
+def video_iframes(request: HttpRequest, video_id: int, resolution: str) -> HttpResponseBase:
+    return _rung_playlist(request, video_id, resolution, IFRAME_PLAYLIST)
+
+
+def _rung_playlist(
+    request: HttpRequest, video_id: int, resolution: str, name: str
+) -> HttpResponseBase:
+    """A media playlist of the rung answering for `resolution`, its segment URIs pointing
+    at that rung, signed when links are on, and naming the output's version."""
     if not is_resolution(resolution):
         raise HttpError(404, SEGMENT_NOT_FOUND)
     info = _viewable(request, video_id)
     rung = rung_for_request(resolution, info.renditions)
     if rung is None:
         raise HttpError(404, SEGMENT_NOT_FOUND)
-    file = _hls_file(video_id, f"{rung}/index.m3u8")
+    file = _hls_file(video_id, f"{rung}/{name}")
     # Small by nature (one line per segment), so it is rewritten in memory.
     try:
         with open(file.path, "rb") as handle:
@@ -165,6 +194,55 @@ def video_variant(request: HttpRequest, video_id: int, resolution: str) -> HttpR
         content_type=PLAYLIST_TYPE,
         cache_control=PLAYLIST_CACHE,
     )
+
+
+@_file_route(
+    "video/{video_id}/storyboard.vtt",
+    "video_storyboard",
+    STORYBOARD_TYPE,
+    summary="Storyboard: scrubbing previews",
+    description=(
+        "WebVTT cues mapping time ranges to tiles of JPEG sprites "
+        "(`storyboard/spriteNNN.jpg#xywh=x,y,w,h`, relative to this URL). Same access rule "
+        "as the thumbnail."
+    ),
+)
+def video_storyboard(request: HttpRequest, video_id: int) -> HttpResponseBase:
+    _viewable(request, video_id)
+    return file_response(
+        request,
+        _storyboard_file(video_id, STORYBOARD_INDEX),
+        content_type=STORYBOARD_TYPE,
+        cache_control=PLAYLIST_CACHE,
+    )
+
+
+@_file_route(
+    "video/{video_id}/storyboard/{sprite}",
+    "video_storyboard_sprite",
+    "image/jpeg",
+    summary="One storyboard sprite",
+    description="`sprite` matches `^sprite[0-9]{3,6}\\.jpg$`, as named by the storyboard.",
+)
+def video_storyboard_sprite(request: HttpRequest, video_id: int, sprite: str) -> HttpResponseBase:
+    if not is_sprite(sprite):
+        raise HttpError(404, STORYBOARD_NOT_FOUND)
+    _viewable(request, video_id)
+    # Revalidated like the index: a re-transcode writes new sprites under the same names.
+    return file_response(
+        request,
+        _storyboard_file(video_id, f"{STORYBOARD_FOLDER}/{sprite}"),
+        content_type="image/jpeg",
+        cache_control=PLAYLIST_CACHE,
+        offload=True,
+    )
+
+
+def _storyboard_file(video_id: int, name: str) -> ServableFile:
+    file = servable_file(_media_root(), live_dir(video_id), name)
+    if file is None:
+        raise HttpError(404, STORYBOARD_NOT_FOUND)
+    return file
 
 
 @_file_route(

@@ -10,6 +10,7 @@ import re
 # ASCII only: `\d` alone would also accept other scripts' digits.
 RESOLUTION_PATTERN = re.compile(r"[0-9]{3,4}p", re.ASCII)
 SEGMENT_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}\.ts", re.ASCII)
+SPRITE_PATTERN = re.compile(r"sprite[0-9]{3,6}\.jpg", re.ASCII)
 
 
 def is_resolution(name: str) -> bool:
@@ -18,6 +19,10 @@ def is_resolution(name: str) -> bool:
 
 def is_segment(name: str) -> bool:
     return SEGMENT_PATTERN.fullmatch(name) is not None
+
+
+def is_sprite(name: str) -> bool:
+    return SPRITE_PATTERN.fullmatch(name) is not None
 
 
 def rung_height(name: str) -> int:

@@ -17,7 +17,9 @@ from transcoding.errors import (
     ZeroDurationError,
 )
 from transcoding.hls import RenditionOutput
+from transcoding.iframes import IFrameOutput
 from transcoding.ladder import DEFAULT_LADDER, STANDARD_RENDITIONS, Ladder, Plan, Rendition, plan
+from transcoding.loudness import Loudness
 from transcoding.pipeline import TranscodeResult, transcode
 from transcoding.probe import AudioStream, SourceInfo, VideoStream, probe
 from transcoding.runner import Progress
@@ -28,7 +30,9 @@ __all__ = [
     "AudioStream",
     "CorruptSourceError",
     "EncodeFailedError",
+    "IFrameOutput",
     "Ladder",
+    "Loudness",
     "NoVideoStreamError",
     "NotMediaError",
     "OutputExistsError",

@@ -9,8 +9,10 @@ from typing import TextIO
 
 from transcoding.errors import TranscodingError
 from transcoding.ladder import DEFAULT_LADDER, Ladder
+from transcoding.loudness import DEFAULT_TARGET_LUFS
 from transcoding.pipeline import TranscodeResult, transcode
 from transcoding.runner import Progress
+from transcoding.storyboard import DEFAULT_INTERVAL_SECONDS
 
 BAR_WIDTH = 30
 EXIT_FAILED = 1
@@ -36,13 +38,44 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--crf", type=float, help="x264 CRF for every rung")
     parser.add_argument("--thumbnail-at", type=float, default=3.0, help="seconds (default 3)")
     parser.add_argument(
+        "--storyboard-interval",
         "--storyboard",
-        type=float,
+        dest="storyboard",
+        type=_positive_seconds,
+        default=DEFAULT_INTERVAL_SECONDS,
         metavar="SECONDS",
-        help="also write preview sprites, a tile every SECONDS",
+        help="a storyboard tile every SECONDS (default %(default)g)",
+    )
+    parser.add_argument(
+        "--no-storyboard",
+        dest="storyboard",
+        action="store_const",
+        const=None,
+        help="write no storyboard",
+    )
+    parser.add_argument(
+        "--loudness-target",
+        type=float,
+        default=DEFAULT_TARGET_LUFS,
+        metavar="LUFS",
+        help="integrated loudness the audio is brought to (default %(default)g)",
+    )
+    parser.add_argument(
+        "--no-loudnorm",
+        dest="loudness_target",
+        action="store_const",
+        const=None,
+        help="leave the audio's loudness as it is",
     )
     parser.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
     return parser
+
+
+def _positive_seconds(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError("must be a positive number of seconds")
+    return value
 
 
 def ladder_from_args(args: argparse.Namespace) -> Ladder:
@@ -89,10 +122,16 @@ def summary_lines(result: TranscodeResult) -> list[str]:
         f"{r.average_bandwidth / 1000:,.0f} kbit/s average  {len(r.segments)} segments"
         for r in result.renditions
     ]
-    lines.append(f"  master {result.master_playlist}")
+    lines.append(f"  master {result.master_playlist} (with I-frame playlists)")
     lines.append(f"  thumbnail {result.thumbnail}")
     if result.storyboard:
         lines.append(f"  storyboard {result.storyboard}")
+    if result.loudness:
+        measured = result.loudness.integrated_lufs
+        lines.append(
+            f"  loudness {'silent' if measured is None else f'{measured:.1f} LUFS'}, "
+            f"gain {result.loudness.gain_db:+.1f} dB"
+        )
     return lines
 
 
@@ -120,6 +159,7 @@ def main(
             on_progress=draw if show_bar else None,
             thumbnail_at=args.thumbnail_at,
             storyboard_interval=args.storyboard,
+            loudness_target=args.loudness_target,
         )
     except TranscodingError as exc:
         _end_bar(stderr, show_bar)

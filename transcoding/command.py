@@ -61,9 +61,11 @@ def build_transcode_argv(
     *,
     thumbnail: Thumbnail,
     storyboard: Storyboard | None = None,
+    audio_filter: str | None = None,
 ) -> list[str]:
     """Pure: the complete ffmpeg command writing `workdir/<rung>/index.m3u8` + segments,
-    `workdir/thumbnail.jpg` and, when asked for, `workdir/storyboard/spriteNNN.jpg`."""
+    `workdir/thumbnail.jpg` and, when asked for, `workdir/storyboard/spriteNNN.jpg`.
+    `audio_filter` (e.g. the loudness gain) applies to every rung's audio."""
     side_outputs: dict[str, SideOutput] = {"thumbnail": thumbnail}
     if storyboard:
         side_outputs["storyboard"] = storyboard
@@ -103,6 +105,8 @@ def build_transcode_argv(
     ]  # fmt: skip
     if plan.audio is not None:
         argv += ["-c:a", "aac"]
+        if audio_filter:
+            argv += ["-filter:a", audio_filter]
         if plan.audio.channels > 2:
             argv += ["-ac", "2"]
     argv += [

@@ -4,11 +4,15 @@ import shutil
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from transcoding.command import VARIANT_PLAYLIST
 from transcoding.errors import ValidationError
 from transcoding.ladder import PlannedRendition
 from transcoding.mpegts import first_video_frame
+
+if TYPE_CHECKING:
+    from transcoding.iframes import IFrameOutput
 
 MASTER_PLAYLIST = "master.m3u8"
 AAC_LC_CODEC = "mp4a.40.2"
@@ -168,8 +172,13 @@ def validate(
                 )
 
 
-def write_master_playlist(root: Path, renditions: tuple[RenditionOutput, ...]) -> Path:
-    """The master playlist from the measured renditions, smallest first so playback starts fast."""
+def write_master_playlist(
+    root: Path,
+    renditions: tuple[RenditionOutput, ...],
+    iframe_streams: tuple["IFrameOutput", ...] = (),
+) -> Path:
+    """The master playlist from the measured renditions, smallest first so playback starts
+    fast, then each rung's I-frame stream for scrubbing."""
     lines = ["#EXTM3U", "#EXT-X-VERSION:3", "#EXT-X-INDEPENDENT-SEGMENTS"]
     for rendition in renditions:
         lines.append(
@@ -180,6 +189,14 @@ def write_master_playlist(root: Path, renditions: tuple[RenditionOutput, ...]) -
             f"FRAME-RATE={rendition.frame_rate:.3f}"
         )
         lines.append(f"{rendition.name}/{VARIANT_PLAYLIST}")
+    for stream in iframe_streams:
+        lines.append(
+            f"#EXT-X-I-FRAME-STREAM-INF:BANDWIDTH={stream.bandwidth},"
+            f"AVERAGE-BANDWIDTH={stream.average_bandwidth},"
+            f'CODECS="{stream.codecs}",'
+            f"RESOLUTION={stream.width}x{stream.height},"
+            f'URI="{stream.uri}"'
+        )
     path = root / MASTER_PLAYLIST
     path.write_text("\n".join(lines) + "\n")
     return path

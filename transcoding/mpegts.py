@@ -41,8 +41,38 @@ def first_video_frame(path: Path) -> FirstFrame | None:
     return _first_frame(_elementary_stream(payload))
 
 
+@dataclass(frozen=True)
+class VideoFrame:
+    """Where one video access unit (PES packet) starts in a transport stream file."""
+
+    offset: int  # of the TS packet that starts it
+    pts: int | None  # 90 kHz clock
+    keyframe: bool
+
+
+def video_frames(path: Path) -> list[VideoFrame]:
+    """Every video access unit of a whole transport stream file, in file order."""
+    frames = []
+    for offset, pes in _video_pes(Path(path).read_bytes()):
+        first = _first_frame(_elementary_stream(pes))
+        frames.append(VideoFrame(offset, _pts(pes), first is not None and first.keyframe))
+    return frames
+
+
+def _pts(pes: bytes) -> int | None:
+    if len(pes) < 14 or pes[:3] != b"\x00\x00\x01" or not pes[7] & 0x80:
+        return None
+    return (
+        ((pes[9] >> 1) & 0x07) << 30
+        | pes[10] << 22
+        | (pes[11] >> 1) << 15
+        | pes[12] << 7
+        | pes[13] >> 1
+    )
+
+
 def _packets(data: bytes):
-    """(pid, payload_unit_start, payload) for every well-formed packet."""
+    """(offset, pid, payload_unit_start, payload) for every well-formed packet."""
     for offset in range(0, len(data) - PACKET_SIZE + 1, PACKET_SIZE):
         packet = data[offset : offset + PACKET_SIZE]
         if packet[0] != SYNC_BYTE:
@@ -53,7 +83,7 @@ def _packets(data: bytes):
         if adaptation & 0x2:
             start += 1 + packet[4]
         if adaptation & 0x1 and start < PACKET_SIZE:
-            yield pid, bool(packet[1] & 0x40), packet[start:]
+            yield offset, pid, bool(packet[1] & 0x40), packet[start:]
 
 
 def _section(payload: bytes) -> bytes:
@@ -64,21 +94,27 @@ def _section(payload: bytes) -> bytes:
 
 
 def _first_video_pes(data: bytes) -> bytes | None:
-    pmt_pid = video_pid = None
+    return next((pes for _, pes in _video_pes(data)), None)
+
+
+def _video_pes(data: bytes):
+    """(offset of its first packet, its first MAX_HEADER_BYTES) for each H.264 PES packet."""
+    pmt_pid = video_pid = start = None
     collected = bytearray()
-    for pid, unit_start, payload in _packets(data):
+    for offset, pid, unit_start, payload in _packets(data):
         if pid == PAT_PID and unit_start and pmt_pid is None:
             pmt_pid = _pmt_pid(_section(payload))
         elif pid == pmt_pid and unit_start and video_pid is None:
             video_pid = _h264_pid(_section(payload))
         elif pid == video_pid and video_pid is not None:
-            if unit_start and collected:
-                break
-            if unit_start or collected:
+            if unit_start:
+                if start is not None:
+                    yield start, bytes(collected)
+                start, collected = offset, bytearray()
+            if start is not None and len(collected) < MAX_HEADER_BYTES:
                 collected += payload
-            if len(collected) >= MAX_HEADER_BYTES:
-                break
-    return bytes(collected) if collected else None
+    if start is not None:
+        yield start, bytes(collected)
 
 
 def _pmt_pid(section: bytes) -> int | None:

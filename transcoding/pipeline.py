@@ -17,10 +17,19 @@ from transcoding.errors import (
     ValidationError,
 )
 from transcoding.hls import RenditionOutput, measure_rendition, validate, write_master_playlist
+from transcoding.iframes import IFrameOutput, write_iframe_playlist
 from transcoding.ladder import DEFAULT_LADDER, Ladder, Plan, plan
+from transcoding.loudness import DEFAULT_TARGET_LUFS, Loudness, measure_loudness
 from transcoding.probe import SourceInfo, probe
 from transcoding.runner import Progress, mentions_corruption, run_ffmpeg
-from transcoding.storyboard import STORYBOARD_FOLDER, plan_storyboard, write_storyboard_index
+from transcoding.storyboard import (
+    DEFAULT_INTERVAL_SECONDS,
+    STORYBOARD_FOLDER,
+    TILES_FOLDER,
+    pack_sprites,
+    plan_storyboard,
+    write_storyboard_index,
+)
 from transcoding.thumbnails import THUMBNAIL_NAME, plan_thumbnail
 
 # Generous enough for a slow, shared machine: 2 cores encode 1080p ladders at ~1x realtime.
@@ -40,7 +49,9 @@ class TranscodeResult:
     thumbnail: Path
     master_playlist: Path
     source: SourceInfo
-    storyboard: Path | None = None  # the WebVTT index of the sprites, when asked for
+    storyboard: Path | None = None  # the WebVTT index of the sprites, unless switched off
+    iframe_playlists: tuple[IFrameOutput, ...] = ()
+    loudness: Loudness | None = None  # None: no audio, or normalisation switched off
 
     def as_dict(self) -> dict:
         return {
@@ -53,6 +64,8 @@ class TranscodeResult:
             "master_playlist": str(self.master_playlist),
             "source": self.source.as_dict(),
             "storyboard": str(self.storyboard) if self.storyboard else None,
+            "iframe_playlists": [i.as_dict() for i in self.iframe_playlists],
+            "loudness": self.loudness.as_dict() if self.loudness else None,
         }
 
 
@@ -69,14 +82,17 @@ def transcode(
     cancel: threading.Event | None = None,
     timeout: float | None = None,
     thumbnail_at: float = 3.0,
-    storyboard_interval: float | None = None,
+    storyboard_interval: float | None = DEFAULT_INTERVAL_SECONDS,
+    loudness_target: float | None = DEFAULT_TARGET_LUFS,
 ) -> TranscodeResult:
     """Turn `source` into an HLS ladder with a thumbnail in the new folder `output_dir`.
 
     Everything is written into a hidden sibling folder first and renamed into place only
     after validation, so on any failure `output_dir` does not exist. `timeout` (seconds)
-    defaults to one proportional to the source's duration. With `storyboard_interval`
-    (seconds), scrubbing-preview sprites and `storyboard.vtt` are written as well.
+    defaults to one proportional to the source's duration. Every rung gets an I-frame
+    playlist. Scrubbing-preview sprites and `storyboard.vtt` get a tile every
+    `storyboard_interval` seconds (None: none). The default audio track is brought to
+    `loudness_target` LUFS by one gain measured in an audio-only pass (None: as it is).
     """
     source, output_dir = Path(source), Path(output_dir)
     if output_dir.exists():
@@ -95,10 +111,26 @@ def transcode(
         )
     )
     workdir.chmod(PUBLISHED_MODE)  # mkdtemp's 0700 would hide the output from the web server
+    run_options = {
+        "cancel": cancel,
+        "timeout": timeout if timeout is not None else default_timeout(info.duration),
+    }
     try:
+        loudness = (
+            measure_loudness(
+                source,
+                planned.audio.index,
+                target_lufs=loudness_target,
+                duration=info.duration,
+                downmix=planned.audio.channels > 2,  # as the encode does
+                **run_options,
+            )
+            if planned.audio is not None and loudness_target is not None
+            else None
+        )
         folders = [rung.name for rung in planned.renditions]
-        for folder in [*folders, STORYBOARD_FOLDER] if board else folders:
-            (workdir / folder).mkdir()
+        for folder in [*folders, f"{STORYBOARD_FOLDER}/{TILES_FOLDER}"] if board else folders:
+            (workdir / folder).mkdir(parents=True)
         stderr_tail = run_ffmpeg(
             build_transcode_argv(
                 source,
@@ -114,11 +146,11 @@ def transcode(
                     planned.frame_rate,
                 ),
                 storyboard=board,
+                audio_filter=loudness.audio_filter() if loudness else None,
             ),
             duration=info.duration,
             on_progress=on_progress,
-            cancel=cancel,
-            timeout=timeout if timeout is not None else default_timeout(info.duration),
+            **run_options,
         )
         try:
             renditions = _check_output(workdir, planned, ladder.segment_seconds, info.duration)
@@ -128,8 +160,12 @@ def transcode(
                 raise CorruptSourceError(stderr_tail=stderr_tail) from exc
             exc.stderr_tail = stderr_tail
             raise
-        master_playlist = write_master_playlist(workdir, renditions)
-        storyboard = write_storyboard_index(board, workdir, info.duration) if board else None
+        iframe_playlists = tuple(write_iframe_playlist(workdir / r.name, r) for r in renditions)
+        master_playlist = write_master_playlist(workdir, renditions, iframe_playlists)
+        storyboard = None
+        if board:
+            pack_sprites(board, workdir, **run_options)
+            storyboard = write_storyboard_index(board, workdir, info.duration)
         if cancel is not None and cancel.is_set():
             raise TranscodeCancelledError()
         _publish(workdir, output_dir)
@@ -147,6 +183,8 @@ def transcode(
         master_playlist=output_dir / master_playlist.name,
         source=info,
         storyboard=output_dir / storyboard.name if storyboard else None,
+        iframe_playlists=iframe_playlists,
+        loudness=loudness,
     )
 
 

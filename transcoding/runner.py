@@ -3,6 +3,7 @@
 import collections
 import ctypes
 import queue
+import re
 import signal
 import subprocess
 import sys
@@ -33,6 +34,9 @@ CORRUPTION_MARKERS = (
     "corrupt",
     "invalid nal",
 )
+
+
+_REPEATED = re.compile(r"^\s*Last message repeated \d+ times?$")
 
 
 @dataclass(frozen=True)
@@ -112,7 +116,9 @@ def _failure(returncode: int, stderr_tail: str) -> Exception:
         )
     if mentions_corruption(stderr_tail):
         return CorruptSourceError(stderr_tail=stderr_tail)
-    last_line = stderr_tail.strip().splitlines()[-1] if stderr_tail.strip() else ""
+    # ffmpeg's log folds a repeat into "Last message repeated N times": the message is above it.
+    lines = [line for line in stderr_tail.splitlines() if not _REPEATED.search(line)]
+    last_line = lines[-1].strip() if lines else ""
     reason = f"ffmpeg failed: {last_line}" if last_line else "ffmpeg failed without a message."
     return EncodeFailedError(_sentence(reason), stderr_tail=stderr_tail)
 

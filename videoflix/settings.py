@@ -289,6 +289,11 @@ VIDEO_PENDING_REQUEUE_SECONDS = env_int("VIDEO_PENDING_REQUEUE_SECONDS", 3600)
 # HLS rungs by name (e.g. 480p,720p,1080p) and x264 preset; empty: the transcoding defaults.
 VIDEO_TRANSCODE_RENDITIONS = env_list("VIDEO_TRANSCODE_RENDITIONS", [])
 VIDEO_TRANSCODE_PRESET = env_str("VIDEO_TRANSCODE_PRESET", "")
+# One gain per film to this integrated loudness (EBU R128), true peak kept <= -1 dBTP.
+LOUDNESS_NORMALISATION = env_bool("LOUDNESS_NORMALISATION", True)
+LOUDNESS_TARGET_LUFS = float(env_str("LOUDNESS_TARGET_LUFS", "-16"))
+# A storyboard (scrubbing preview) tile every this many seconds; 0: no storyboard.
+STORYBOARD_INTERVAL_SECONDS = env_int("STORYBOARD_INTERVAL_SECONDS", 5)
 
 # Streaming: serve segments through nginx (X-Accel-Redirect) instead of from Python.
 STREAMING_X_ACCEL = env_bool("STREAMING_X_ACCEL", False)

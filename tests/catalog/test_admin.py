@@ -1,5 +1,7 @@
 """The video admin: upload, list with live status, actions, the change page, extra views."""
 
+import re
+
 import pytest
 from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -107,6 +109,9 @@ def test_the_change_page_shows_error_metadata_sizes_and_stream_url(
     assert "&quot;codec&quot;: &quot;h264&quot;" in ready_page  # source metadata, escaped
     assert "<th>240p</th>" in ready_page
     assert "<th>total</th>" in ready_page
+    assert "<th>I-frame playlists</th><td>240p</td>" in ready_page
+    assert "<th>Storyboard</th><td>yes</td>" in ready_page
+    assert re.search(r"<th>Loudness</th><td>measured -[0-9.]+ LUFS, true peak", ready_page)
     assert failed.error
     assert failed.error in failed_page
     assert "no output yet" in failed_page

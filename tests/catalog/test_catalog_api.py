@@ -99,10 +99,48 @@ def test_the_detail_adds_duration_renditions_and_master_url(auth_client, make_ro
     response = auth_client.get(f"/api/video/{video.pk}/")
     assert response.status_code == 200
     body = response.json()
-    assert set(body) == LIST_FIELDS | {"duration", "renditions", "master_url"}
+    assert set(body) == LIST_FIELDS | {
+        "duration", "renditions", "master_url",
+        "has_iframe_playlists", "storyboard_url", "loudness",
+    }  # fmt: skip
     assert body["duration"] == 12.5
     assert body["renditions"] == ["480p", "720p"]
     assert body["master_url"] == f"http://testserver/api/video/{video.pk}/master.m3u8"
+    # An output from before these features: the front ends light none of them up.
+    assert (body["has_iframe_playlists"], body["storyboard_url"], body["loudness"]) == (
+        False, None, None,
+    )  # fmt: skip
+
+
+LOUDNESS = {
+    "integrated_lufs": -27.5,
+    "true_peak_dbtp": -9.0,
+    "target_lufs": -16.0,
+    "gain_db": 8.0,
+    "peak_limited": True,
+}
+
+
+def test_the_detail_tells_which_playback_features_the_output_has(auth_client, make_row):
+    features = {"iframe_playlists": ["480p", "720p"], "storyboard": True, "loudness": LOUDNESS}
+    video = make_row(output_features=features)
+
+    body = auth_client.get(f"/api/video/{video.pk}/").json()
+
+    assert body["has_iframe_playlists"] is True
+    assert body["storyboard_url"] == f"http://testserver/api/video/{video.pk}/storyboard.vtt"
+    assert body["loudness"] == LOUDNESS
+
+
+def test_features_of_an_output_not_live_yet_are_not_offered(staff_client, make_row):
+    features = {"iframe_playlists": ["480p"], "storyboard": True, "loudness": LOUDNESS}
+    video = make_row(status=VideoStatus.PENDING, output_features=features)
+
+    body = staff_client.get(f"/api/video/{video.pk}/").json()
+
+    assert (body["has_iframe_playlists"], body["storyboard_url"], body["loudness"]) == (
+        False, None, None,
+    )  # fmt: skip
 
 
 @pytest.mark.parametrize(

@@ -55,6 +55,12 @@ def test_upload_becomes_ready_with_three_renditions_and_a_thumbnail(auth_client,
     assert b"".join(thumbnail.streaming_content) == video.thumbnail.open("rb").read()
     detail = auth_client.get(f"/api/video/{video.pk}/").json()
     assert auth_client.get(detail["master_url"]).status_code == 200
+    # I-frame playlists, storyboard and loudness come with every transcode.
+    assert video.output_features["iframe_playlists"] == video.renditions
+    assert detail["has_iframe_playlists"] is True
+    assert auth_client.get(detail["storyboard_url"]).status_code == 200
+    assert detail["loudness"]["target_lufs"] == -16.0
+    assert detail["loudness"] == video.output_features["loudness"]
 
 
 def test_corrupt_upload_fails_with_the_library_reason_and_leaves_other_videos_alone(

@@ -83,13 +83,14 @@ def children(pid: int) -> list[int]:
 
 
 def encoder_of(worker_pid: int) -> int | None:
-    """The pid of the ladder encode (the ffmpeg writing -progress) the worker runs, if any."""
+    """The pid of the ladder encode the worker runs, if any: the ffmpeg with a filter graph
+    (the loudness analysis and the sprite packing before and after it have none)."""
     for pid in children(worker_pid):
         try:
             argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
         except OSError:
             continue
-        if argv and argv[0].endswith(b"ffmpeg") and b"-progress" in argv:
+        if argv and argv[0].endswith(b"ffmpeg") and b"-filter_complex" in argv:
             return pid
     return None
 

@@ -372,3 +372,53 @@ def test_a_credential_nginx_cannot_read_as_a_jwt_is_asked_about_every_time(
 
     assert statuses == [200, 200]
     assert django_saw.count(f"/api/video/{video.pk}/master.m3u8") == 2
+
+
+def iframe_ranges(playlist: bytes) -> list[tuple[int, int, str]]:
+    """(offset, length, uri) of each entry of an I-frame playlist."""
+    lines = playlist.decode().splitlines()
+    return [
+        (int(line.split("@")[1]), int(line.split(":")[1].split("@")[0]), lines[i + 1])
+        for i, line in enumerate(lines)
+        if line.startswith("#EXT-X-BYTERANGE:")
+    ]
+
+
+@pytest.mark.parametrize("rung", ["240p", "1080p"])  # 1080p: the best rung answers for it
+def test_iframe_ranges_come_through_nginx_in_every_mode(nginx, user, video, django_saw, rung):
+    cookie = cookie_of(user)
+    playlist_url = f"{nginx}/api/video/{video.pk}/{rung}/iframes.m3u8"
+    status, headers, playlist = fetch(playlist_url, cookie)
+    assert status == 200
+    assert headers["Content-Type"] == "application/vnd.apple.mpegurl"
+    ranges = iframe_ranges(playlist)
+    assert len(ranges) == 4
+
+    for offset, length, uri in ranges:
+        url = urljoin(playlist_url, uri)
+        end = offset + length - 1
+        status, headers, data = fetch(url, {**cookie, "Range": f"bytes={offset}-{end}"})
+        assert status == 206
+        rung_folder, name = urlsplit(url).path.split("/")[-2:]
+        assert data == (video.hls_dir / rung_folder / name).read_bytes()[offset : end + 1]
+    if "?e=" in ranges[0][2]:  # signed links: nginx alone sent every range
+        assert django_saw == [f"/api/video/{video.pk}/{rung}/iframes.m3u8"]
+
+
+def test_the_storyboard_and_its_sprites_come_through_nginx(nginx, user, video, make_video):
+    cookie = cookie_of(user)
+    vtt_url = f"{nginx}/api/video/{video.pk}/storyboard.vtt"
+    status, headers, vtt = fetch(vtt_url, cookie)
+    assert status == 200
+    assert headers["Content-Type"] == "text/vtt"
+    image = vtt.decode().splitlines()[3].partition("#")[0]
+
+    status, headers, data = fetch(urljoin(vtt_url, image), cookie)
+    assert status == 200
+    assert headers["Content-Type"] == "image/jpeg"
+    assert "X-Accel-Redirect" not in headers
+    assert data == (video.hls_dir / "storyboard" / "sprite000.jpg").read_bytes()
+    hidden = make_video(is_published=False)
+    for path in ("storyboard.vtt", "storyboard/sprite000.jpg"):
+        assert fetch(f"{nginx}/api/video/{video.pk}/{path}")[0] == 401
+        assert fetch(f"{nginx}/api/video/{hidden.pk}/{path}", cookie)[0] == 404

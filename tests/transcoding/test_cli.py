@@ -123,3 +123,47 @@ def test_storyboard_option(tmp_path, sample_video):
     assert completed.returncode == 0, completed.stderr
     assert json.loads(completed.stdout)["storyboard"] == str(tmp_path / "hls" / "storyboard.vtt")
     assert (tmp_path / "hls" / "storyboard" / "sprite000.jpg").is_file()
+
+
+def test_json_reports_iframe_playlists_loudness_and_storyboard_by_default(tmp_path, sample_video):
+    out = tmp_path / "hls"
+
+    completed = run_cli(sample_video, out, *FAST, "--storyboard-interval", "1", "--json")
+
+    assert completed.returncode == 0, completed.stderr
+    summary = json.loads(completed.stdout)
+    assert summary["iframe_playlists"][0]["uri"] == "240p/iframes.m3u8"
+    assert (out / "240p" / "iframes.m3u8").is_file()
+    assert summary["loudness"]["target_lufs"] == -16.0
+    assert summary["loudness"]["gain_db"] != 0
+    assert summary["storyboard"] == str(out / "storyboard.vtt")
+    assert (out / "storyboard.vtt").read_text().count("#xywh=") == 5
+
+
+def test_switches_turn_loudness_and_storyboard_off(tmp_path, sample_video):
+    out = tmp_path / "hls"
+
+    completed = run_cli(sample_video, out, *FAST, "--no-loudnorm", "--no-storyboard", "--json")
+
+    assert completed.returncode == 0, completed.stderr
+    summary = json.loads(completed.stdout)
+    assert summary["loudness"] is None
+    assert summary["storyboard"] is None
+    assert not (out / "storyboard.vtt").exists()
+
+
+def test_loudness_target_option(tmp_path, sample_video):
+    completed = run_cli(sample_video, tmp_path / "hls", *FAST, "--loudness-target", "-23", "--json")
+
+    assert completed.returncode == 0, completed.stderr
+    loudness = json.loads(completed.stdout)["loudness"]
+    assert loudness["target_lufs"] == -23.0
+    assert loudness["gain_db"] == pytest.approx(-23.0 - loudness["integrated_lufs"], abs=0.01)
+
+
+def test_a_storyboard_interval_must_be_positive(tmp_path, sample_video):
+    completed = run_cli(sample_video, tmp_path / "hls", "--storyboard-interval", "0")
+
+    assert completed.returncode == 2
+    assert "must be a positive number of seconds" in completed.stderr
+    assert not (tmp_path / "hls").exists()

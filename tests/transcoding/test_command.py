@@ -104,6 +104,17 @@ def test_without_audio_nothing_audio_is_mapped():
     assert "0:1" not in argv
 
 
+def test_loudness_gain_is_one_audio_filter_for_every_rung():
+    argv = build_transcode_argv(
+        Path("/in/film.mov"), 0, full_hd_plan(), DEFAULT_LADDER, Path("/out/work"),
+        thumbnail=THUMBNAIL, audio_filter="volume=4.20dB",
+    )  # fmt: skip
+
+    assert argv.count("-filter:a") == 1
+    assert option(argv, "-filter:a") == "volume=4.20dB"
+    assert "-filter:a" not in argv_for(full_hd_plan())
+
+
 def test_surround_audio_is_downmixed_to_stereo():
     surround = AudioStream(
         index=3, codec="ac3", channels=6, sample_rate=48000, default=True, language=""
@@ -163,12 +174,21 @@ def test_storyboard_is_one_more_branch_of_the_same_decode():
     graph = option(argv, "-filter_complex")
     assert argv.count("-i") == 1
     assert "split=5[s0][s1][s2][s3][s4]" in graph
-    assert graph.endswith("[s4]fps=1/10,scale=160:90,setsar=1,tile=5x5[storyboard]")
-    # Outputs after the HLS one: the thumbnail, then JPEG sprites numbered from zero.
-    sprites = argv[argv.index("[storyboard]") - 1 :]
-    assert sprites[:4] == ["-map", "[storyboard]", "-c:v", "mjpeg"]
-    assert sprites[-1] == "/out/work/storyboard/sprite%03d.jpg"
-    assert option(sprites, "-start_number") == "0"
+    assert graph.endswith("[s4]fps=1/10:eof_action=pass,scale=160:90,setsar=1[storyboard]")
+    # Outputs after the HLS one: the thumbnail, then JPEG tiles numbered from zero.
+    tiles = argv[argv.index("[storyboard]") - 1 :]
+    assert tiles[:4] == ["-map", "[storyboard]", "-c:v", "mjpeg"]
+    assert tiles[-1] == "/out/work/storyboard/tiles/%06d.jpg"
+    assert option(tiles, "-start_number") == "0"
+
+
+def test_tiles_are_packed_in_order_into_sprites_of_five_by_five():
+    argv = plan_storyboard(10, 1920, 1080).packing_argv(Path("/out/work"))
+
+    assert option(argv, "-i") == "/out/work/storyboard/tiles/%06d.jpg"
+    assert option(argv, "-start_number") == "0"
+    assert option(argv, "-vf") == "tile=5x5"
+    assert argv[-1] == "/out/work/storyboard/sprite%03d.jpg"
 
 
 def test_storyboard_tiles_keep_the_source_aspect():

@@ -12,7 +12,7 @@ from transcoding import (
     TranscodeCancelledError,
     TranscodeTimeoutError,
 )
-from transcoding.runner import progress_from_block, run_ffmpeg
+from transcoding.runner import _failure, progress_from_block, run_ffmpeg
 
 
 def realtime_source(seconds: float) -> list[str]:
@@ -91,6 +91,17 @@ def test_failure_keeps_stderr_tail_and_a_one_line_reason():
     assert caught.value.reason.startswith("ffmpeg failed: ")
     assert "\n" not in caught.value.reason
     assert not caught.value.permanent
+
+
+def test_the_reason_is_the_message_not_its_repeat_count():
+    tail = (
+        "av_interleaved_write_frame(): No space left on device\n    Last message repeated 1 times"
+    )
+
+    failure = _failure(1, tail)
+
+    assert failure.reason == "ffmpeg failed: av_interleaved_write_frame(): No space left on device."
+    assert failure.stderr_tail == tail
 
 
 def test_exception_in_callback_does_not_leave_ffmpeg_running(monkeypatch):

@@ -44,10 +44,14 @@ def test_writes_master_variants_segments_and_thumbnail(transcoded):
     result, _ = transcoded
     out = result.output_dir
 
-    assert sorted(p.name for p in out.iterdir()) == ["144p", "240p", "master.m3u8", "thumbnail.jpg"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "144p", "240p", "master.m3u8", "storyboard", "storyboard.vtt", "thumbnail.jpg",
+    ]  # fmt: skip
     for rung in ("144p", "240p"):
         files = sorted(p.name for p in (out / rung).iterdir())
-        assert files == ["index.m3u8", "segment000.ts", "segment001.ts", "segment002.ts"]
+        assert files == [
+            "iframes.m3u8", "index.m3u8", "segment000.ts", "segment001.ts", "segment002.ts",
+        ]  # fmt: skip
     assert result.master_playlist == out / "master.m3u8"
     assert result.thumbnail == out / "thumbnail.jpg"
 
@@ -204,11 +208,45 @@ def test_storyboard_sprites_and_index(workspace, sample_video):
     assert (sprite["streams"][0]["width"], sprite["streams"][0]["height"]) == (800, 600)
 
 
-def test_no_storyboard_unless_asked(transcoded):
+def test_storyboard_by_default_has_a_tile_every_five_seconds(transcoded):
     result, _ = transcoded
+
+    header, *cues = result.storyboard.read_text().strip().split("\n\n")
+    assert header == "WEBVTT"
+    assert cues == [
+        "00:00:00.000 --> 00:00:05.000\nstoryboard/sprite000.jpg#xywh=0,0,160,120",
+    ]
+
+
+def test_no_storyboard_when_switched_off(workspace, silent_video):
+    result = transcode(
+        silent_video, workspace / "hls", ladder=TINY_LADDER, storyboard_interval=None
+    )
 
     assert result.storyboard is None
     assert not (result.output_dir / "storyboard").exists()
+    assert not (result.output_dir / "storyboard.vtt").exists()
+
+
+def test_very_short_film_gets_a_storyboard_of_one_tile(workspace):
+    source = generate_video(workspace / "short.mp4", seconds=0.6)
+
+    result = transcode(source, workspace / "hls", ladder=TINY_LADDER)
+
+    _, *cues = result.storyboard.read_text().strip().split("\n\n")
+    assert cues == ["00:00:00.000 --> 00:00:00.600\nstoryboard/sprite000.jpg#xywh=0,0,160,120"]
+    assert (result.output_dir / "storyboard" / "sprite000.jpg").is_file()
+
+
+def test_portrait_storyboard_tiles_keep_the_aspect(workspace):
+    source = generate_video(workspace / "portrait.mp4", seconds=2, width=180, height=320)
+
+    result = transcode(source, workspace / "hls", ladder=TINY_LADDER, storyboard_interval=1)
+
+    _, *cues = result.storyboard.read_text().strip().split("\n\n")
+    assert cues[1].endswith("storyboard/sprite000.jpg#xywh=160,0,160,284")
+    sprite = ffprobe(result.output_dir / "storyboard" / "sprite000.jpg", "-show_streams")
+    assert (sprite["streams"][0]["width"], sprite["streams"][0]["height"]) == (800, 5 * 284)
 
 
 def mean_luma(image) -> float:
@@ -260,3 +298,28 @@ def test_work_folder_exists_only_while_running(workspace, sample_video):
     assert seen_during_run
     assert seen_during_run[0].startswith(".hls.")
     assert leftovers(workspace) == ["hls"]
+
+
+def test_tiles_fill_sprite_after_sprite_in_order(workspace, sample_video):
+    result = transcode(sample_video, workspace / "hls", ladder=TINY_LADDER, storyboard_interval=0.2)
+
+    _, *cues = result.storyboard.read_text().strip().split("\n\n")
+    assert len(cues) == 25  # 5 s / 0.2 s: one full sprite
+    assert cues[24].endswith("storyboard/sprite000.jpg#xywh=640,480,160,120")
+    assert sorted(p.name for p in (result.output_dir / "storyboard").iterdir()) == [
+        "sprite000.jpg"
+    ]  # the single tiles are gone once packed
+
+
+def test_a_longer_film_fills_a_second_sprite(workspace, sample_video):
+    result = transcode(
+        sample_video, workspace / "hls", ladder=TINY_LADDER, storyboard_interval=0.15
+    )
+
+    _, *cues = result.storyboard.read_text().strip().split("\n\n")
+    assert len(cues) == 34  # ceil(5 / 0.15)
+    assert cues[25].endswith("storyboard/sprite001.jpg#xywh=0,0,160,120")
+    assert cues[33].endswith("storyboard/sprite001.jpg#xywh=480,120,160,120")
+    sprite = ffprobe(result.output_dir / "storyboard" / "sprite001.jpg", "-show_streams")
+    # Each sprite has the full 5 x 5 grid, the last one padded.
+    assert (sprite["streams"][0]["width"], sprite["streams"][0]["height"]) == (800, 600)
