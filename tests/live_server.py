@@ -9,26 +9,20 @@ own Huey queue and cache prefix on the Redis of REDIS_URL, its own media and mai
 import email
 import os
 import re
-import secrets
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from email.message import Message
 from pathlib import Path
-from typing import NoReturn
 from urllib.parse import urlsplit, urlunsplit
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.support import PRODUCTION_ENV, ROOT, free_port, http_status
 
 # What the production image runs with, minus TLS: everything here speaks plain HTTP on loopback.
-PRODUCTION_ENV = {
-    "DEBUG": "false",
-    "SECRET_KEY": secrets.token_urlsafe(50),
+_PLAIN_HTTP_PRODUCTION = {
+    **PRODUCTION_ENV,
     "AUTH_COOKIE_SECURE": "false",
     "SECURE_SSL_REDIRECT": "false",
     "SECURE_HSTS_SECONDS": "0",
@@ -39,41 +33,6 @@ FILE_EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
 _MAIL_SEPARATOR = re.compile(rb"^-{79}\r?\n", re.MULTILINE)
 # Variables of the test process that must not leak into a stack: it gets its own of each.
 _OWN_VARIABLES = {"DATABASE_URL", "REDIS_URL", "MEDIA_ROOT", "VAR_DIR", "HUEY_NAME", "DEBUG"}
-
-
-def prerequisite_missing(reason: str) -> NoReturn:
-    """Skip: a tool the test needs is not installed. CI sets VIDEOFLIX_PROOF_REQUIRED=1, where
-    the same absence fails, so a run never passes by having quietly skipped the proof."""
-    import pytest
-
-    if os.environ.get("VIDEOFLIX_PROOF_REQUIRED"):
-        pytest.fail(f"{reason} (VIDEOFLIX_PROOF_REQUIRED is set)")
-    pytest.skip(reason)
-
-
-def free_port(preferred: int | None = None) -> int:
-    """`preferred` when nothing listens there, else any free port on loopback."""
-    candidates = [preferred, 0] if preferred else [0]
-    for port in candidates:
-        with socket.socket() as sock:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as servers bind
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return sock.getsockname()[1]
-    raise OSError("no free port on 127.0.0.1")
-
-
-def http_status(url: str, timeout: float = 2) -> int | None:
-    """The status of GET url, or None when nothing answers."""
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:
-            return response.status
-    except urllib.error.HTTPError as error:
-        return error.code
-    except OSError:
-        return None
 
 
 class PostgresDatabase:
@@ -162,7 +121,7 @@ class LiveStack:
         self.processes: dict[str, subprocess.Popen] = {}
         self.env = {
             **{k: v for k, v in os.environ.items() if k not in _OWN_VARIABLES},
-            **PRODUCTION_ENV,
+            **_PLAIN_HTTP_PRODUCTION,
             "DATABASE_URL": self.database.url,
             "VAR_DIR": str(workdir / "var"),
             "MEDIA_ROOT": str(self.media_root),

@@ -14,7 +14,8 @@ from huey.contrib.djhuey import HUEY
 from catalog import jobs, outputs, tasks
 from catalog.models import Video, VideoStatus
 from catalog.services import video_delete
-from tests.catalog.conftest import files_under, media_files, wait_for, worker_thread
+from tests.catalog.conftest import files_under, media_files, worker_thread
+from tests.support import wait_for
 from transcoding import TranscodingError, transcode
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -4,16 +4,15 @@ import io
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
 
 from catalog.models import Video, VideoStatus
 from tests.catalog.conftest import media_files
+from tests.support import ROOT
 
 pytestmark = pytest.mark.django_db(transaction=True)
-ROOT = Path(__file__).resolve().parents[2]
 
 
 class Terminal(io.StringIO):

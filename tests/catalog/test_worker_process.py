@@ -14,11 +14,10 @@ from django.db import connection
 
 from catalog import tasks
 from catalog.models import Video, VideoStatus
-from tests.catalog.conftest import TEST_RENDITIONS, child_processes, wait_for
+from tests.catalog.conftest import TEST_RENDITIONS
+from tests.support import ROOT, child_processes, wait_for
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def worker_database_url() -> str:
@@ -82,7 +81,7 @@ def test_a_consumer_process_transcodes_an_upload(consumer, upload, clip_480p):
     wait_for(
         lambda: status_of(video) in (VideoStatus.READY, VideoStatus.FAILED) or worker.poll(),
         timeout=180,
-        interval=0.5,
+        every=0.5,
         what="the consumer to finish the transcode",
     )
 

@@ -11,11 +11,12 @@ from tests.faults.conftest import (
     TcpProxy,
     assert_one_live_output,
     encoder_of,
-    is_running,
     upload,
-    wait_for,
     wait_for_status,
 )
+from tests.support import is_running, wait_for
+
+pytestmark = pytest.mark.slow  # real processes and tens of seconds of encoding
 
 # Huey's last word on a task run: done, or raised.
 JOB_ENDED = re.compile(r"transcode_video: \S+ .*executed in|Unhandled exception in task")

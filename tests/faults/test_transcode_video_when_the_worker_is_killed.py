@@ -4,16 +4,19 @@ abandoned job, it ends ready, and nothing the dead worker wrote is left behind."
 import os
 import signal
 
+import pytest
+
 from tests.faults.conftest import (
     RUN_SWEEP,
     assert_one_live_output,
     encoder_of,
-    is_running,
     upload,
-    wait_for,
     wait_for_status,
 )
 from tests.media import generate_video
+from tests.support import is_running, wait_for
+
+pytestmark = pytest.mark.slow  # real processes and tens of seconds of encoding
 
 
 def test_worker_killed_mid_transcode_then_restarted_ends_ready_without_orphans(
