@@ -1,6 +1,15 @@
+import shutil
+
 import pytest
+from django.conf import settings as django_settings
 from django.core.cache import caches
 from huey.contrib.djhuey import HUEY
+
+
+def pytest_sessionfinish():
+    session_var_dir = getattr(django_settings, "SESSION_VAR_DIR", None)  # see tests/settings.py
+    if session_var_dir:
+        shutil.rmtree(session_var_dir, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)
