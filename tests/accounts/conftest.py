@@ -1,7 +1,14 @@
 import pytest
 
+from accounts import throttling
 from tests.accounts.helpers import JsonApi
 from tests.support import free_port
+
+
+@pytest.fixture(autouse=True)
+def _throttle_clock(freeze_time):
+    """Throttle windows stand still: a minute (or day) boundary never resets a count mid-test."""
+    return freeze_time(throttling, start=20_000 * 86_400 + 1)
 
 
 @pytest.fixture
