@@ -92,6 +92,36 @@ def test_a_file_that_is_not_a_video_fails_at_once(upload, not_a_video, tmp_path)
     assert video.attempts == 1
 
 
+def test_an_unexpected_error_fails_the_video_with_a_reason_and_logs_the_details(
+    settings, caplog, upload, clip_small
+):
+    # A rung no ladder knows: a ValueError from inside the run, not a TranscodingError.
+    settings.VIDEO_TRANSCODE_RENDITIONS = ["999p"]
+
+    video = upload(clip_small, title="Meets a bug")
+
+    video.refresh_from_db()
+    assert video.status == VideoStatus.FAILED  # not left in processing
+    assert video.error == "Transcoding failed unexpectedly; the worker log has the details."
+    assert video.attempts == 1  # a bug is not retried
+    assert "Unknown rendition 999p" in caplog.text  # the traceback is in the worker log
+
+
+def test_a_file_error_is_retried_then_fails_with_its_reason(settings, upload, clip_small):
+    settings.VIDEO_TRANSCODE_MAX_ATTEMPTS = 2
+    # Where the work folders go is a file: every attempt's mkdir fails, no root needed.
+    outputs.hls_root().mkdir(parents=True)
+    (outputs.hls_root() / outputs.WORK_FOLDER).write_text("in the way")
+
+    video = upload(clip_small, title="Nowhere to work")
+
+    video.refresh_from_db()
+    assert video.status == VideoStatus.FAILED
+    assert video.attempts == 2
+    assert video.error.startswith("A file operation failed: Not a directory.")
+    assert video.error.endswith("Gave up after 2 attempts.")
+
+
 def test_transient_failure_is_retried_and_then_succeeds(upload, clip_480p, kill_ffmpeg):
     with kill_ffmpeg(times=1) as killer:
         video = upload(clip_480p, title="Killed once")
