@@ -18,7 +18,7 @@ from tests.catalog.conftest import files_under, media_files, worker_thread
 from tests.support import wait_for
 from transcoding import TranscodingError, transcode
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]  # real transcodes
 
 
 def expected_failure(path, tmp_path) -> TranscodingError:

@@ -96,6 +96,7 @@ def test_bad_options_fail_and_store_nothing(settings, clip_small, arguments, mes
     assert media_files(settings.MEDIA_ROOT) == []
 
 
+@pytest.mark.slow  # a manage.py process each
 @pytest.mark.parametrize(
     ("make_path", "message"),
     [

@@ -10,7 +10,7 @@ from catalog.services import VideoBusyError, video_retranscode
 from tests.catalog.conftest import files_under, worker_thread
 from tests.support import child_processes, wait_for
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]  # real transcodes
 
 
 def body(response) -> bytes:
