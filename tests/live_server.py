@@ -6,6 +6,7 @@ its own database (a SQLite file, or a PostgreSQL database beside the one in DATA
 own Huey queue and cache prefix on the Redis of REDIS_URL, its own media and mail folders.
 """
 
+import contextlib
 import email
 import os
 import re
@@ -13,12 +14,12 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
+from collections.abc import Callable
 from email.message import Message
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from tests.support import PRODUCTION_ENV, ROOT, free_port, http_status
+from tests.support import PRODUCTION_ENV, ROOT, free_port, http_status, wait_for
 
 # What the production image runs with, minus TLS: everything here speaks plain HTTP on loopback.
 _PLAIN_HTTP_PRODUCTION = {
@@ -150,22 +151,16 @@ class LiveStack:
         self.port = port or free_port()
         argv = ["serve", "--no-worker", "--host", "127.0.0.1", "--port", str(self.port)]
         self._spawn("web", [*argv, "--workers", str(workers)])
-        deadline = time.monotonic() + 60
-        while http_status(self.url("/api/health/")) != 200:
-            if self.processes["web"].poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the web server did not come up:\n{self.log('web')}")
-            time.sleep(0.2)
+        self._await_start("web", lambda: http_status(self.url("/api/health/")) == 200)
         return self.url("")
 
     def start_worker(self, env: dict[str, str] | None = None) -> subprocess.Popen:
         """The Huey consumer (with `env` on top of the stack's); returns once it consumes."""
         log_size = len(self.log("worker"))  # a restarted worker appends to the same log
         process = self._spawn("worker", ["run_huey", "--flush-locks"], env=env)
-        deadline = time.monotonic() + 60
-        while "consumer started" not in self.log("worker")[log_size:].lower():
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the worker did not start:\n{self.log('worker')}")
-            time.sleep(0.2)
+        self._await_start(
+            "worker", lambda: "consumer started" in self.log("worker")[log_size:].lower()
+        )
         return process
 
     def kill(self, name: str, sig: int = signal.SIGKILL, *, group: bool = True) -> None:
@@ -262,16 +257,24 @@ class LiveStack:
                     messages.append(email.message_from_bytes(chunk))
         return messages
 
-    def wait_for_mail(self, to: str, timeout: float = 30) -> Message:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            for message in self.mails():
-                if to.lower() in str(message.get("To", "")).lower():
-                    return message
-            time.sleep(0.2)
-        raise AssertionError(
-            f"no mail to {to} within {timeout} s; worker log:\n{self.log('worker')[-3000:]}"
-        )
+    def wait_for_mail(self, to: str, timeout: float = 60) -> Message:
+        def addressed() -> Message | None:
+            return next(
+                (m for m in self.mails() if to.lower() in str(m.get("To", "")).lower()), None
+            )
+
+        try:
+            return wait_for(addressed, timeout=timeout, what=f"a mail to {to}", every=0.2)
+        except AssertionError as error:
+            raise AssertionError(f"{error}; worker log:\n{self.log('worker')[-3000:]}") from None
+
+    def _await_start(self, name: str, started: Callable[[], bool]) -> None:
+        """Wait until `started()` while process `name` lives; fail with its log otherwise."""
+        process = self.processes[name]
+        with contextlib.suppress(AssertionError):  # timed out: reported below, with the log
+            wait_for(lambda: started() or process.poll() is not None, timeout=120, every=0.2)
+        if not started():
+            raise RuntimeError(f"{name} did not start:\n{self.log(name)}")
 
     def _log_path(self, name: str) -> Path:
         return self.logs_dir / f"{name}.log"
