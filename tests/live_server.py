@@ -102,10 +102,13 @@ class SqliteDatabase:
 class LiveStack:
     """One Videoflix installation run as real processes, in `workdir`.
 
-    `env` adds to or overrides the production-like environment (e.g. throttle rates).
+    `env` adds to or overrides the production-like environment (e.g. throttle rates);
+    `periodic=False` starts workers without the periodic tasks, for tests that sweep themselves.
     """
 
-    def __init__(self, workdir: Path, *, name: str, env: dict[str, str] | None = None):
+    def __init__(
+        self, workdir: Path, *, name: str, env: dict[str, str] | None = None, periodic: bool = True
+    ):
         self.workdir = workdir
         self.name = f"vflive{re.sub(r'[^a-z0-9]', '', name.lower())}{os.getpid()}"
         self.media_root = workdir / "media"
@@ -136,6 +139,7 @@ class LiveStack:
             **(env or {}),
         }
         self.redis_url = self.env.get("REDIS_URL", "")
+        self.periodic = periodic
         for folder in (self.media_root, self.mail_dir, self.logs_dir, workdir / "var"):
             folder.mkdir(parents=True, exist_ok=True)
 
@@ -157,7 +161,8 @@ class LiveStack:
     def start_worker(self, env: dict[str, str] | None = None) -> subprocess.Popen:
         """The Huey consumer (with `env` on top of the stack's); returns once it consumes."""
         log_size = len(self.log("worker"))  # a restarted worker appends to the same log
-        process = self._spawn("worker", ["run_huey", "--flush-locks"], env=env)
+        argv = ["run_huey", "--flush-locks", *([] if self.periodic else ["--no-periodic"])]
+        process = self._spawn("worker", argv, env=env)
         self._await_start(
             "worker", lambda: "consumer started" in self.log("worker")[log_size:].lower()
         )

@@ -32,7 +32,9 @@ FAST_JOBS = {
     "VIDEO_HEARTBEAT_STALE_SECONDS": "3",
     "VIDEO_PENDING_REQUEUE_SECONDS": "2",
 }
-# The periodic sweep runs once a minute in the worker; tests run it at the moment it matters.
+# The periodic sweep would run once a minute in the worker; the workers here run none, and the
+# tests run it at the moment it matters: on a loaded machine a running job's heartbeat can lag
+# past the short stale limit, and a sweep at that moment would requeue a job nobody abandoned.
 RUN_SWEEP = "from catalog.tasks import sweep_transcodes; sweep_transcodes.call_local()"
 
 
@@ -47,6 +49,17 @@ def wait_for_status(stack: LiveStack, video_id: int, *statuses: str, timeout: fl
         raise AssertionError(
             f"{error}; now {stack.video(video_id)}\nworker log:\n{stack.log('worker')[-4000:]}"
         ) from None
+
+
+def sweep_until_requeued(stack: LiveStack, video_id: int) -> None:
+    """Run the sweep, as the worker's periodic task would once a minute, until it has taken
+    the abandoned job out of `processing` (once its heartbeat has gone stale)."""
+
+    def requeued():
+        stack.shell(RUN_SWEEP)
+        return stack.video(video_id)["status"] != "processing"
+
+    wait_for(requeued, timeout=60, what="the sweep to requeue the abandoned job", every=1)
 
 
 def upload(stack: LiveStack, source: Path, title: str) -> int:
@@ -104,7 +117,9 @@ def make_stack(tmp_path) -> Iterator[Callable[..., LiveStack]]:
     stacks: list[LiveStack] = []
 
     def make(name: str, env: dict[str, str] | None = None) -> LiveStack:
-        stack = LiveStack(tmp_path / name, name=name, env={**FAST_JOBS, **(env or {})})
+        stack = LiveStack(
+            tmp_path / name, name=name, env={**FAST_JOBS, **(env or {})}, periodic=False
+        )
         stacks.append(stack)
         return stack.install()
 

@@ -11,6 +11,7 @@ from tests.faults.conftest import (
     TcpProxy,
     assert_one_live_output,
     encoder_of,
+    sweep_until_requeued,
     upload,
     wait_for_status,
 )
@@ -41,11 +42,7 @@ def test_database_unreachable_until_the_encode_ends_is_retried_not_lost(make_sta
     wait_for(lambda: JOB_ENDED.search(stack.log("worker")), timeout=60, what="the job to end")
     proxy.restore()
 
-    def requeued():
-        stack.shell(RUN_SWEEP)  # what the periodic task does once a minute
-        return stack.video(video_id)["status"] != "processing"
-
-    wait_for(requeued, timeout=60, what="the sweep to requeue the job", every=1)
+    sweep_until_requeued(stack, video_id)
     row = wait_for_status(stack, video_id, "ready", "failed")
     assert row["status"] == "ready", row
     assert row["attempts"] == 2

@@ -10,6 +10,7 @@ from tests.faults.conftest import (
     RUN_SWEEP,
     assert_one_live_output,
     encoder_of,
+    sweep_until_requeued,
     upload,
     wait_for_status,
 )
@@ -36,11 +37,7 @@ def test_worker_killed_mid_transcode_then_restarted_ends_ready_without_orphans(
 
     stack.start_worker()
 
-    def requeued():
-        stack.shell(RUN_SWEEP)  # what the periodic task does once a minute
-        return stack.video(video_id)["status"] != "processing"
-
-    wait_for(requeued, timeout=60, what="the sweep to requeue the abandoned job", every=1)
+    sweep_until_requeued(stack, video_id)
     row = wait_for_status(stack, video_id, "ready", "failed")
     assert row["status"] == "ready", row
     assert row["attempts"] == 2
