@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run setup system-deps venv lock migrate demo test lint clean
+.PHONY: run setup system-deps venv lock migrate demo test test-fast lint clean
 
 run: setup migrate demo
 	$(PY) manage.py serve --host $(HOST) --port $(PORT)
@@ -56,6 +56,10 @@ demo: migrate
 
 test: setup
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The edit-test loop: everything but the tests marked `slow` (long encodes, real processes).
+test-fast: setup
+	$(PY) -m pytest -m "not slow" $(PYTEST_ARGS)
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -1,6 +1,17 @@
+import shutil
+
 import pytest
+from django.conf import settings as django_settings
 from django.core.cache import caches
 from huey.contrib.djhuey import HUEY
+
+from tests.support import FrozenClock
+
+
+def pytest_sessionfinish():
+    session_var_dir = getattr(django_settings, "SESSION_VAR_DIR", None)  # see tests/settings.py
+    if session_var_dir:
+        shutil.rmtree(session_var_dir, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)
@@ -33,6 +44,19 @@ def _huey_immediate():
     HUEY.immediate = True
     yield HUEY
     HUEY.immediate = previous
+
+
+@pytest.fixture
+def freeze_time(monkeypatch):
+    """Freeze `time.time()` as the given modules see it; returns the clock a test advances."""
+
+    def freeze(*modules, start: float | None = None) -> FrozenClock:
+        clock = FrozenClock(start)
+        for module in modules:
+            monkeypatch.setattr(module, "time", clock)
+        return clock
+
+    return freeze
 
 
 @pytest.fixture

@@ -6,29 +6,24 @@ its own database (a SQLite file, or a PostgreSQL database beside the one in DATA
 own Huey queue and cache prefix on the Redis of REDIS_URL, its own media and mail folders.
 """
 
+import contextlib
 import email
 import os
 import re
-import secrets
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
+from collections.abc import Callable
 from email.message import Message
 from pathlib import Path
-from typing import NoReturn
 from urllib.parse import urlsplit, urlunsplit
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.support import PRODUCTION_ENV, ROOT, free_port, http_status, wait_for
 
 # What the production image runs with, minus TLS: everything here speaks plain HTTP on loopback.
-PRODUCTION_ENV = {
-    "DEBUG": "false",
-    "SECRET_KEY": secrets.token_urlsafe(50),
+_PLAIN_HTTP_PRODUCTION = {
+    **PRODUCTION_ENV,
     "AUTH_COOKIE_SECURE": "false",
     "SECURE_SSL_REDIRECT": "false",
     "SECURE_HSTS_SECONDS": "0",
@@ -39,41 +34,6 @@ FILE_EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
 _MAIL_SEPARATOR = re.compile(rb"^-{79}\r?\n", re.MULTILINE)
 # Variables of the test process that must not leak into a stack: it gets its own of each.
 _OWN_VARIABLES = {"DATABASE_URL", "REDIS_URL", "MEDIA_ROOT", "VAR_DIR", "HUEY_NAME", "DEBUG"}
-
-
-def prerequisite_missing(reason: str) -> NoReturn:
-    """Skip: a tool the test needs is not installed. CI sets VIDEOFLIX_PROOF_REQUIRED=1, where
-    the same absence fails, so a run never passes by having quietly skipped the proof."""
-    import pytest
-
-    if os.environ.get("VIDEOFLIX_PROOF_REQUIRED"):
-        pytest.fail(f"{reason} (VIDEOFLIX_PROOF_REQUIRED is set)")
-    pytest.skip(reason)
-
-
-def free_port(preferred: int | None = None) -> int:
-    """`preferred` when nothing listens there, else any free port on loopback."""
-    candidates = [preferred, 0] if preferred else [0]
-    for port in candidates:
-        with socket.socket() as sock:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as servers bind
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return sock.getsockname()[1]
-    raise OSError("no free port on 127.0.0.1")
-
-
-def http_status(url: str, timeout: float = 2) -> int | None:
-    """The status of GET url, or None when nothing answers."""
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:
-            return response.status
-    except urllib.error.HTTPError as error:
-        return error.code
-    except OSError:
-        return None
 
 
 class PostgresDatabase:
@@ -142,10 +102,13 @@ class SqliteDatabase:
 class LiveStack:
     """One Videoflix installation run as real processes, in `workdir`.
 
-    `env` adds to or overrides the production-like environment (e.g. throttle rates).
+    `env` adds to or overrides the production-like environment (e.g. throttle rates);
+    `periodic=False` starts workers without the periodic tasks, for tests that sweep themselves.
     """
 
-    def __init__(self, workdir: Path, *, name: str, env: dict[str, str] | None = None):
+    def __init__(
+        self, workdir: Path, *, name: str, env: dict[str, str] | None = None, periodic: bool = True
+    ):
         self.workdir = workdir
         self.name = f"vflive{re.sub(r'[^a-z0-9]', '', name.lower())}{os.getpid()}"
         self.media_root = workdir / "media"
@@ -162,7 +125,7 @@ class LiveStack:
         self.processes: dict[str, subprocess.Popen] = {}
         self.env = {
             **{k: v for k, v in os.environ.items() if k not in _OWN_VARIABLES},
-            **PRODUCTION_ENV,
+            **_PLAIN_HTTP_PRODUCTION,
             "DATABASE_URL": self.database.url,
             "VAR_DIR": str(workdir / "var"),
             "MEDIA_ROOT": str(self.media_root),
@@ -176,6 +139,7 @@ class LiveStack:
             **(env or {}),
         }
         self.redis_url = self.env.get("REDIS_URL", "")
+        self.periodic = periodic
         for folder in (self.media_root, self.mail_dir, self.logs_dir, workdir / "var"):
             folder.mkdir(parents=True, exist_ok=True)
 
@@ -191,22 +155,17 @@ class LiveStack:
         self.port = port or free_port()
         argv = ["serve", "--no-worker", "--host", "127.0.0.1", "--port", str(self.port)]
         self._spawn("web", [*argv, "--workers", str(workers)])
-        deadline = time.monotonic() + 60
-        while http_status(self.url("/api/health/")) != 200:
-            if self.processes["web"].poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the web server did not come up:\n{self.log('web')}")
-            time.sleep(0.2)
+        self._await_start("web", lambda: http_status(self.url("/api/health/")) == 200)
         return self.url("")
 
     def start_worker(self, env: dict[str, str] | None = None) -> subprocess.Popen:
         """The Huey consumer (with `env` on top of the stack's); returns once it consumes."""
         log_size = len(self.log("worker"))  # a restarted worker appends to the same log
-        process = self._spawn("worker", ["run_huey", "--flush-locks"], env=env)
-        deadline = time.monotonic() + 60
-        while "consumer started" not in self.log("worker")[log_size:].lower():
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the worker did not start:\n{self.log('worker')}")
-            time.sleep(0.2)
+        argv = ["run_huey", "--flush-locks", *([] if self.periodic else ["--no-periodic"])]
+        process = self._spawn("worker", argv, env=env)
+        self._await_start(
+            "worker", lambda: "consumer started" in self.log("worker")[log_size:].lower()
+        )
         return process
 
     def kill(self, name: str, sig: int = signal.SIGKILL, *, group: bool = True) -> None:
@@ -303,16 +262,24 @@ class LiveStack:
                     messages.append(email.message_from_bytes(chunk))
         return messages
 
-    def wait_for_mail(self, to: str, timeout: float = 30) -> Message:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            for message in self.mails():
-                if to.lower() in str(message.get("To", "")).lower():
-                    return message
-            time.sleep(0.2)
-        raise AssertionError(
-            f"no mail to {to} within {timeout} s; worker log:\n{self.log('worker')[-3000:]}"
-        )
+    def wait_for_mail(self, to: str, timeout: float = 60) -> Message:
+        def addressed() -> Message | None:
+            return next(
+                (m for m in self.mails() if to.lower() in str(m.get("To", "")).lower()), None
+            )
+
+        try:
+            return wait_for(addressed, timeout=timeout, what=f"a mail to {to}", every=0.2)
+        except AssertionError as error:
+            raise AssertionError(f"{error}; worker log:\n{self.log('worker')[-3000:]}") from None
+
+    def _await_start(self, name: str, started: Callable[[], bool]) -> None:
+        """Wait until `started()` while process `name` lives; fail with its log otherwise."""
+        process = self.processes[name]
+        with contextlib.suppress(AssertionError):  # timed out: reported below, with the log
+            wait_for(lambda: started() or process.poll() is not None, timeout=120, every=0.2)
+        if not started():
+            raise RuntimeError(f"{name} did not start:\n{self.log(name)}")
 
     def _log_path(self, name: str) -> Path:
         return self.logs_dir / f"{name}.log"

@@ -1,8 +1,14 @@
-import socket
-
 import pytest
 
+from accounts import throttling
 from tests.accounts.helpers import JsonApi
+from tests.support import free_port
+
+
+@pytest.fixture(autouse=True)
+def _throttle_clock(freeze_time):
+    """Throttle windows stand still: a minute (or day) boundary never resets a count mid-test."""
+    return freeze_time(throttling, start=20_000 * 86_400 + 1)
 
 
 @pytest.fixture
@@ -13,9 +19,7 @@ def api(client, django_capture_on_commit_callbacks):
 @pytest.fixture
 def unused_tcp_port() -> int:
     """A local port nothing listens on: connecting to it is refused at once."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    return free_port()
 
 
 @pytest.fixture

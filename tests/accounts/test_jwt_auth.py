@@ -1,6 +1,5 @@
 """`jwt_auth`, the one authentication class of every private route."""
 
-import time
 from datetime import timedelta
 from functools import partial
 
@@ -8,6 +7,7 @@ import pytest
 from django.test import RequestFactory
 from ninja_jwt.tokens import AccessToken, RefreshToken
 
+from accounts import auth
 from accounts.auth import jwt_auth
 from tests.accounts.helpers import expired_jwt, forged_jwt
 
@@ -100,13 +100,15 @@ def test_each_request_gets_its_own_copy_of_the_cached_user(user):
     assert jwt_auth(request_with(cookie=token)).is_staff is False
 
 
-def test_a_token_verified_before_is_refused_once_it_expires(user):
+def test_a_token_verified_before_is_refused_once_it_expires(user, freeze_time):
+    clock = freeze_time(auth)
     token = AccessToken.for_user(user)
-    token.set_exp(lifetime=timedelta(seconds=1))
+    token.set_exp(lifetime=timedelta(seconds=60))
     assert jwt_auth(request_with(cookie=str(token))) == user
 
-    time.sleep(1.1)
-
+    clock.now = float(token["exp"]) - 1
+    assert jwt_auth(request_with(cookie=str(token))) == user
+    clock.now = float(token["exp"])
     assert jwt_auth(request_with(cookie=str(token))) is None
 
 

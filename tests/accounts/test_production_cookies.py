@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from tests.videoflix.test_settings import PRODUCTION_ENV, ROOT
+from tests.support import PRODUCTION_ENV, ROOT
 
 SCRIPT = """
 import json

@@ -112,8 +112,6 @@ def test_a_deleted_account_cannot_refresh(api, logged_in, user):
 
 @pytest.mark.django_db(transaction=True)
 def test_of_two_racing_rotations_of_one_token_exactly_one_wins(make_user):
-    if connection.vendor == "sqlite":
-        pytest.skip("in-memory SQLite fails concurrent writers instead of making them wait")
     user = make_user()
     token = services.token_pair_issue(user=user).refresh
     start = threading.Barrier(2)

@@ -13,6 +13,7 @@ from catalog import outputs, tasks
 from catalog.models import Video
 from catalog.services import video_create
 from tests.media import generate_video
+from tests.support import child_processes
 
 # Three small rungs: a 854x480 source fills all of them, and ultrafast spares the 2 shared cores.
 TEST_RENDITIONS = ["240p", "360p", "480p"]
@@ -105,16 +106,6 @@ def media_files(media_root: Path) -> list[str]:
     )
 
 
-def wait_for(condition, *, timeout: float = 60, interval: float = 0.05, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"Timed out after {timeout} s waiting for {what}.")
-
-
 def worker_thread(video_id: int) -> threading.Thread:
     """Run the transcode task on a thread of its own, as a worker thread of the consumer would."""
 
@@ -127,21 +118,6 @@ def worker_thread(video_id: int) -> threading.Thread:
     thread = threading.Thread(target=work, name=f"test-worker-{video_id}")
     thread.start()
     return thread
-
-
-def child_processes(parent: int, name: str) -> list[int]:
-    """Pids of running processes called `name` whose parent is `parent` (from /proc)."""
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            text = stat.read_text()
-        except OSError:
-            continue
-        command = text[text.index("(") + 1 : text.rindex(")")]
-        state, ppid = text[text.rindex(")") + 2 :].split()[:2]
-        if command == name and int(ppid) == parent and state != "Z":
-            found.append(int(stat.parent.name))
-    return found
 
 
 class FfmpegKiller:
@@ -177,15 +153,3 @@ class FfmpegKiller:
 @pytest.fixture
 def kill_ffmpeg():
     return FfmpegKiller
-
-
-@pytest.fixture
-def server_database():
-    """Tests whose second process must see the test database: not possible with SQLite's
-    in-memory test database, so they need PostgreSQL."""
-    if connection.vendor != "postgresql":
-        pytest.skip(
-            "needs PostgreSQL (DATABASE_URL=postgres://...): a second process must share the "
-            "test database, and the SQLite test database lives in this process's memory"
-        )
-    return connection.settings_dict

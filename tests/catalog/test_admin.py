@@ -27,6 +27,7 @@ def add_form(path, **fields):
     }
 
 
+@pytest.mark.slow
 def test_upload_in_the_add_form_stores_the_file_and_transcodes_it(
     settings, admin_client, admin_user, clip_480p
 ):

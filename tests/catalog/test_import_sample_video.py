@@ -14,8 +14,8 @@ from django.db import connection, transaction
 
 from catalog.management.commands.import_sample_video import SAMPLE_TITLE
 from catalog.models import Video, VideoStatus
-from tests.catalog.conftest import child_processes, wait_for
-from tests.catalog.test_worker_process import ROOT, worker_database_url
+from tests.catalog.test_worker_process import worker_database_url
+from tests.support import ROOT, child_processes, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -1,10 +1,11 @@
 """The periodic sweep: abandoned jobs requeued or failed, lost queue entries queued again,
 orphaned folders removed."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.utils import timezone
+from huey.contrib.djhuey import HUEY
 
 from catalog import outputs, tasks, transcode_jobs
 from catalog.models import Video, VideoStatus
@@ -125,3 +126,15 @@ def test_orphaned_folders_go_and_everything_in_use_stays(upload, clip_small, rea
     }
     assert running_work.exists()
     assert files_under(ready.hls_dir) == live_files
+
+
+def test_the_sweep_runs_every_minute():
+    minutes = [datetime(2026, 3, 1, hour, minute) for hour in (0, 13) for minute in range(60)]
+
+    due = [
+        moment
+        for moment in minutes
+        if any(task.name == "sweep_transcodes" for task in HUEY.read_periodic(moment))
+    ]
+
+    assert due == minutes

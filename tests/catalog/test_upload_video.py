@@ -4,16 +4,15 @@ import io
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
 
 from catalog.models import Video, VideoStatus
 from tests.catalog.conftest import media_files
+from tests.support import ROOT
 
 pytestmark = pytest.mark.django_db(transaction=True)
-ROOT = Path(__file__).resolve().parents[2]
 
 
 class Terminal(io.StringIO):
@@ -97,6 +96,7 @@ def test_bad_options_fail_and_store_nothing(settings, clip_small, arguments, mes
     assert media_files(settings.MEDIA_ROOT) == []
 
 
+@pytest.mark.slow  # a manage.py process each
 @pytest.mark.parametrize(
     ("make_path", "message"),
     [

@@ -7,9 +7,10 @@ import pytest
 from catalog import transcode_jobs
 from catalog.models import Video, VideoStatus
 from catalog.services import VideoBusyError, video_retranscode
-from tests.catalog.conftest import child_processes, files_under, wait_for, worker_thread
+from tests.catalog.conftest import files_under, worker_thread
+from tests.support import child_processes, wait_for
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]  # real transcodes
 
 
 def body(response) -> bytes:

@@ -5,20 +5,20 @@ import os
 import signal
 import subprocess
 import sys
-import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.db import connection
+from django.utils import timezone
 
 from catalog import tasks
 from catalog.models import Video, VideoStatus
-from tests.catalog.conftest import TEST_RENDITIONS, child_processes, wait_for
+from tests.catalog.conftest import TEST_RENDITIONS
+from tests.support import ROOT, child_processes, wait_for
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def worker_database_url() -> str:
@@ -82,7 +82,7 @@ def test_a_consumer_process_transcodes_an_upload(consumer, upload, clip_480p):
     wait_for(
         lambda: status_of(video) in (VideoStatus.READY, VideoStatus.FAILED) or worker.poll(),
         timeout=180,
-        interval=0.5,
+        every=0.5,
         what="the consumer to finish the transcode",
     )
 
@@ -97,7 +97,6 @@ def test_a_consumer_process_transcodes_an_upload(consumer, upload, clip_480p):
 def test_a_worker_killed_midway_is_requeued_by_the_sweep_and_finishes(
     settings, consumer, real_queue, upload, clip_long
 ):
-    settings.VIDEO_HEARTBEAT_STALE_SECONDS = 1
     worker = consumer("--no-periodic")
     video = upload(clip_long, title="Worker dies")
     wait_for(
@@ -114,7 +113,8 @@ def test_a_worker_killed_midway_is_requeued_by_the_sweep_and_finishes(
     assert (video.status, video.attempts) == (VideoStatus.PROCESSING, 1)
     work_root = video.hls_dir.parent / ".work"
     assert list(work_root.iterdir()), "the dead worker should have left its work folder"
-    time.sleep(settings.VIDEO_HEARTBEAT_STALE_SECONDS + 0.5)  # its heartbeat goes stale
+    stale = timezone.now() - timedelta(seconds=settings.VIDEO_HEARTBEAT_STALE_SECONDS + 1)
+    Video.objects.filter(pk=video.pk).update(heartbeat_at=stale)  # as if long dead
 
     real_queue.immediate = True  # the requeued job runs here
     tasks.sweep_transcodes.call_local()

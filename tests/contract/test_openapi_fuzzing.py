@@ -17,7 +17,7 @@ import pytest
 import schemathesis
 from schemathesis.core.result import Ok
 
-from tests.live_server import ROOT
+from tests.support import ROOT
 
 pytestmark = pytest.mark.slow
 

@@ -19,7 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.live_server import ROOT, LiveStack, free_port, prerequisite_missing
+from tests.live_server import LiveStack
+from tests.support import ROOT, free_port, prerequisite_missing
 
 HLS_JS_VERSION = "1.7.4"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")

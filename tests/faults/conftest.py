@@ -13,7 +13,6 @@ import signal
 import socket
 import subprocess
 import threading
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -21,10 +20,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.live_server import LiveStack, free_port, prerequisite_missing
+from tests.live_server import LiveStack
 from tests.media import generate_video
-
-pytestmark = pytest.mark.slow
+from tests.support import child_processes, free_port, prerequisite_missing, wait_for
 
 # Seconds instead of minutes, so a test sees retries and requeues happen; the fastest x264
 # preset, as picture quality is not what these tests are about.
@@ -34,20 +32,10 @@ FAST_JOBS = {
     "VIDEO_HEARTBEAT_STALE_SECONDS": "3",
     "VIDEO_PENDING_REQUEUE_SECONDS": "2",
 }
-# The periodic sweep runs once a minute in the worker; tests run it at the moment it matters.
+# The periodic sweep would run once a minute in the worker; the workers here run none, and the
+# tests run it at the moment it matters: on a loaded machine a running job's heartbeat can lag
+# past the short stale limit, and a sweep at that moment would requeue a job nobody abandoned.
 RUN_SWEEP = "from catalog.tasks import sweep_transcodes; sweep_transcodes.call_local()"
-
-
-def wait_for(condition: Callable[[], object], *, timeout: float, what: str, every=0.1):
-    """Poll until `condition()` is truthy and return its value."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(every)
 
 
 def wait_for_status(stack: LiveStack, video_id: int, *statuses: str, timeout: float = 90):
@@ -63,29 +51,27 @@ def wait_for_status(stack: LiveStack, video_id: int, *statuses: str, timeout: fl
         ) from None
 
 
+def sweep_until_requeued(stack: LiveStack, video_id: int) -> None:
+    """Run the sweep, as the worker's periodic task would once a minute, until it has taken
+    the abandoned job out of `processing` (once its heartbeat has gone stale)."""
+
+    def requeued():
+        stack.shell(RUN_SWEEP)
+        return stack.video(video_id)["status"] != "processing"
+
+    wait_for(requeued, timeout=60, what="the sweep to requeue the abandoned job", every=1)
+
+
 def upload(stack: LiveStack, source: Path, title: str) -> int:
     """Store and queue a film as staff do from the command line; its id."""
     result = stack.manage("upload_video", str(source), "--title", title, "--publish", "--json")
     return json.loads(result.stdout[result.stdout.index("{") :])["id"]
 
 
-def children(pid: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-                found.append(int(entry.name))
-    return found
-
-
 def encoder_of(worker_pid: int) -> int | None:
     """The pid of the ladder encode the worker runs, if any: the ffmpeg with a filter graph
     (the loudness analysis and the sprite packing before and after it have none)."""
-    for pid in children(worker_pid):
+    for pid in child_processes(worker_pid):
         try:
             argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
         except OSError:
@@ -93,14 +79,6 @@ def encoder_of(worker_pid: int) -> int | None:
         if argv and argv[0].endswith(b"ffmpeg") and b"-filter_complex" in argv:
             return pid
     return None
-
-
-def is_running(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
 
 
 def hls_entries(stack: LiveStack, video_id: int) -> dict[str, list[str]]:
@@ -119,7 +97,7 @@ def hls_entries(stack: LiveStack, video_id: int) -> dict[str, list[str]]:
 def assert_one_live_output(stack: LiveStack, video_id: int) -> Path:
     """Exactly the live link and the one version it points to; no work folders left."""
     # The job removes its work folder just after it records the video ready.
-    wait_for(lambda: not hls_entries(stack, video_id)["work"], timeout=10, what="no work folder")
+    wait_for(lambda: not hls_entries(stack, video_id)["work"], timeout=60, what="no work folder")
     entries = hls_entries(stack, video_id)
     link = stack.media_root / "hls" / str(video_id)
     assert link.is_symlink(), entries
@@ -140,7 +118,9 @@ def make_stack(tmp_path) -> Iterator[Callable[..., LiveStack]]:
     stacks: list[LiveStack] = []
 
     def make(name: str, env: dict[str, str] | None = None) -> LiveStack:
-        stack = LiveStack(tmp_path / name, name=name, env={**FAST_JOBS, **(env or {})})
+        stack = LiveStack(
+            tmp_path / name, name=name, env={**FAST_JOBS, **(env or {})}, periodic=False
+        )
         stacks.append(stack)
         return stack.install()
 
@@ -270,7 +250,7 @@ def tmpfs(tmp_path) -> Iterator[Callable[[Path, int], Path]]:
             text=True,
         )
         if result.returncode != 0:
-            pytest.skip(f"cannot mount a tmpfs here (needs root): {result.stderr.strip()}")
+            prerequisite_missing(f"cannot mount a tmpfs here (needs root): {result.stderr.strip()}")
         mounted.append(folder)
         return folder
 

@@ -4,14 +4,17 @@ import os
 import signal
 import time
 
+import pytest
+
 from tests.faults.conftest import (
     assert_one_live_output,
     encoder_of,
-    is_running,
     upload,
-    wait_for,
     wait_for_status,
 )
+from tests.support import is_running, wait_for
+
+pytestmark = pytest.mark.slow  # real processes and tens of seconds of encoding
 
 
 def test_ffmpeg_killed_mid_run_is_retried_and_the_video_ends_ready(make_stack, source):

@@ -11,9 +11,11 @@ from tests.faults.conftest import (
     RUN_SWEEP,
     assert_one_live_output,
     upload,
-    wait_for,
     wait_for_status,
 )
+from tests.support import wait_for
+
+pytestmark = pytest.mark.slow  # real processes and tens of seconds of encoding
 
 
 @pytest.mark.parametrize("persistent", [True, False], ids=["append-only-file", "no-persistence"])

@@ -11,11 +11,13 @@ from tests.faults.conftest import (
     TcpProxy,
     assert_one_live_output,
     encoder_of,
-    is_running,
+    sweep_until_requeued,
     upload,
-    wait_for,
     wait_for_status,
 )
+from tests.support import is_running, wait_for
+
+pytestmark = pytest.mark.slow  # real processes and tens of seconds of encoding
 
 # Huey's last word on a task run: done, or raised.
 JOB_ENDED = re.compile(r"transcode_video: \S+ .*executed in|Unhandled exception in task")
@@ -40,11 +42,7 @@ def test_database_unreachable_until_the_encode_ends_is_retried_not_lost(make_sta
     wait_for(lambda: JOB_ENDED.search(stack.log("worker")), timeout=60, what="the job to end")
     proxy.restore()
 
-    def requeued():
-        stack.shell(RUN_SWEEP)  # what the periodic task does once a minute
-        return stack.video(video_id)["status"] != "processing"
-
-    wait_for(requeued, timeout=60, what="the sweep to requeue the job", every=1)
+    sweep_until_requeued(stack, video_id)
     row = wait_for_status(stack, video_id, "ready", "failed")
     assert row["status"] == "ready", row
     assert row["attempts"] == 2

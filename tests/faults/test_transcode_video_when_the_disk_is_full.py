@@ -4,6 +4,8 @@ previous output stays intact and playing. Once there is room again, the next att
 import hashlib
 from pathlib import Path
 
+import pytest
+
 from tests.faults.conftest import (
     api_call,
     assert_one_live_output,
@@ -13,6 +15,8 @@ from tests.faults.conftest import (
     wait_for_status,
 )
 from tests.media import generate_video
+
+pytestmark = pytest.mark.slow  # real processes and tens of seconds of encoding
 
 
 def fingerprint(folder: Path) -> dict[str, str]:

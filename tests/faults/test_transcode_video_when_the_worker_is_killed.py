@@ -4,16 +4,20 @@ abandoned job, it ends ready, and nothing the dead worker wrote is left behind."
 import os
 import signal
 
+import pytest
+
 from tests.faults.conftest import (
     RUN_SWEEP,
     assert_one_live_output,
     encoder_of,
-    is_running,
+    sweep_until_requeued,
     upload,
-    wait_for,
     wait_for_status,
 )
 from tests.media import generate_video
+from tests.support import is_running, wait_for
+
+pytestmark = pytest.mark.slow  # real processes and tens of seconds of encoding
 
 
 def test_worker_killed_mid_transcode_then_restarted_ends_ready_without_orphans(
@@ -33,11 +37,7 @@ def test_worker_killed_mid_transcode_then_restarted_ends_ready_without_orphans(
 
     stack.start_worker()
 
-    def requeued():
-        stack.shell(RUN_SWEEP)  # what the periodic task does once a minute
-        return stack.video(video_id)["status"] != "processing"
-
-    wait_for(requeued, timeout=60, what="the sweep to requeue the abandoned job", every=1)
+    sweep_until_requeued(stack, video_id)
     row = wait_for_status(stack, video_id, "ready", "failed")
     assert row["status"] == "ready", row
     assert row["attempts"] == 2
@@ -46,7 +46,7 @@ def test_worker_killed_mid_transcode_then_restarted_ends_ready_without_orphans(
 
 
 def test_no_ffmpeg_outlives_a_killed_worker(make_stack, tmp_path):
-    # Four minutes of film: its encode outlasts the two seconds allowed below by far.
+    # Four minutes of film: an encode that would run on long after the kill.
     source = generate_video(tmp_path / "long.mp4", seconds=240, audio=False)
     stack = make_stack("orphans")
     worker = stack.start_worker()
@@ -56,7 +56,10 @@ def test_no_ffmpeg_outlives_a_killed_worker(make_stack, tmp_path):
     stack.kill("worker", group=False)
 
     try:
-        wait_for(lambda: not is_running(encoder), timeout=2, what="ffmpeg to die with its worker")
+        wait_for(lambda: not is_running(encoder), timeout=60, what="ffmpeg to die with its worker")
     finally:
         if is_running(encoder):
             os.kill(encoder, signal.SIGKILL)
+    # Killed, not finished: ffmpeg ends every playlist it completes with #EXT-X-ENDLIST.
+    playlists = list((stack.media_root / "hls" / ".work").rglob("*.m3u8"))
+    assert not [p for p in playlists if "#EXT-X-ENDLIST" in p.read_text()], playlists

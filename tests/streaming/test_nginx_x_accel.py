@@ -15,13 +15,11 @@ import pytest
 from django.conf import settings as django_settings
 from ninja_jwt.tokens import AccessToken
 
-from benchmarks.nginx import free_port, nginx_available, running_nginx, videoflix_site
+from benchmarks.nginx import nginx_available, running_nginx, videoflix_site
 from catalog.streaminfo import stream_info_invalidate
+from tests.support import free_port, prerequisite_missing
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(not nginx_available(), reason="nginx is not installed"),
-]
+pytestmark = pytest.mark.slow
 
 
 LINK_SECRET = "a-secret-shared-by-django-and-nginx"
@@ -30,6 +28,8 @@ LINK_SECRET = "a-secret-shared-by-django-and-nginx"
 @pytest.fixture(params=["signed-links", "no-link-secret"])
 def nginx(request, live_server, settings, tmp_path, transactional_db):
     """nginx in front of the app, with signed segment links or without (empty secret)."""
+    if not nginx_available():
+        prerequisite_missing("nginx is not installed (apt-get install nginx-light)")
     secret = LINK_SECRET if request.param == "signed-links" else ""
     settings.STREAMING_X_ACCEL = True
     settings.STREAMING_X_ACCEL_PREFIX = "/protected-media/"

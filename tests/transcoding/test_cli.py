@@ -5,14 +5,13 @@ import os
 import pty
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
+from tests.support import ROOT
 from transcoding import Progress
 from transcoding.cli import progress_line
 
-ROOT = Path(__file__).resolve().parents[2]
 FAST = ["--ladder", "240p", "--segment", "2", "--preset", "superfast"]
 
 

@@ -1,9 +1,9 @@
 """`.env.example` documents every variable the code reads."""
 
 import re
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support import ROOT
+
 READ = re.compile(r"""env_(?:str|bool|int|list)\(\s*["']([A-Z][A-Z0-9_]*)["']""")
 DOCUMENTED = re.compile(r"^([A-Z][A-Z0-9_]*)=", re.MULTILINE)
 

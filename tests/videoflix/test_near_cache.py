@@ -5,12 +5,12 @@ run, Redis on the PostgreSQL + Redis run. "Another process" is played by writing
 shared cache directly, which is all another process could do.
 """
 
-import time
 import uuid
 
 import pytest
 from django.conf import settings
 from django.core.cache import caches
+from django.core.cache.backends import base, locmem
 
 from videoflix.cache import NearCache
 
@@ -24,6 +24,12 @@ def near():
     )
     yield cache
     cache.clear()
+
+
+@pytest.fixture
+def clock(freeze_time):
+    """Expiry as the process-memory caches (the near copies, the embedded shared cache) see it."""
+    return freeze_time(base, locmem)
 
 
 @pytest.fixture
@@ -45,12 +51,13 @@ def test_a_read_falls_back_to_the_shared_cache(near, shared):
     assert near.get("missing", "default") == "default"
 
 
-def test_another_process_change_shows_within_near_seconds(near, shared):
+def test_another_process_change_shows_within_near_seconds(near, shared, clock):
     near.set("answer", "old", 60)
     shared.set("answer", "new", 60)  # another process
 
+    clock.advance(NEAR_SECONDS - 0.01)
     assert near.get("answer") == "old"  # this process's copy, still fresh
-    time.sleep(NEAR_SECONDS + 0.1)
+    clock.advance(0.01)
     assert near.get("answer") == "new"
 
 
@@ -63,9 +70,9 @@ def test_a_delete_here_is_seen_here_at_once_and_by_the_shared_cache(near, shared
     assert shared.get("answer") is None
 
 
-def test_a_short_timeout_bounds_the_near_copy_too(near, shared):
+def test_a_short_timeout_bounds_the_near_copy_too(near, shared, clock):
     near.set("answer", 42, 0.2)
-    time.sleep(0.5)
+    clock.advance(0.2)
 
     assert near.get("answer") is None
 

@@ -5,30 +5,12 @@ import signal
 import socket
 import subprocess
 import sys
-import time
-import urllib.request
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support import ROOT, free_port, http_status, wait_for
+
 pytestmark = pytest.mark.slow
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for_http(url: str, deadline: float) -> int:
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                return response.status
-        except OSError:
-            time.sleep(0.3)
-    raise AssertionError(f"{url} did not answer in time")
 
 
 def test_serve_answers_docs_runs_the_worker_and_stops_on_ctrl_c(tmp_path):
@@ -50,12 +32,9 @@ def test_serve_answers_docs_runs_the_worker_and_stops_on_ctrl_c(tmp_path):
             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
         )  # fmt: skip
         try:
-            status = wait_for_http(f"http://127.0.0.1:{port}/api/docs", time.monotonic() + 60)
-            assert status == 200
-            deadline = time.monotonic() + 30
-            while "consumer started" not in log.read_text().lower():
-                assert time.monotonic() < deadline, log.read_text()
-                time.sleep(0.3)
+            docs = f"http://127.0.0.1:{port}/api/docs"
+            assert wait_for(lambda: http_status(docs), what=f"{docs} to answer") == 200
+            wait_for(lambda: "consumer started" in log.read_text().lower(), what="the consumer")
             proc.send_signal(signal.SIGINT)
             assert proc.wait(timeout=30) == 0, log.read_text()
         finally:

@@ -1,22 +1,14 @@
 """Settings come from the environment; production refuses unsafe defaults."""
 
 import os
-import secrets
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
+from tests.support import PRODUCTION_ENV, ROOT
 from videoflix.env import env_bool, env_int, env_list
-
-ROOT = Path(__file__).resolve().parents[2]
-PRODUCTION_ENV = {
-    "DEBUG": "false",
-    "SECRET_KEY": secrets.token_urlsafe(50),
-    "ALLOWED_HOSTS": "videoflix.example",
-}
 
 
 def run_manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
