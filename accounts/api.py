@@ -127,7 +127,7 @@ def login(request: HttpRequest, payload: LoginIn, response: HttpResponse):
 @router.post(
     "/logout/",
     response={200: DetailOut, 400: ErrorOut, 403: ErrorOut},
-    summary="Sign out everywhere: revoke every token of the account and delete both JWT cookies",
+    summary="Sign out this login: revoke its tokens and delete both JWT cookies",
 )
 def logout(
     request: HttpRequest, response: HttpResponse, refresh_token: str | None = REFRESH_COOKIE

@@ -63,7 +63,7 @@ class JWTAuth(AuthBase):
             return None
         claims = verified_claims(raw)
         user = active_user(claims[0]) if claims else None
-        if user is None or user.credential_version != claims[2]:
+        if user is None or user.credential_version != claims[2] or user.is_signed_out(claims[3]):
             return None
         if not bearer_credentials(request.headers.get("Authorization", "")):
             refuse_cross_site_write(request)
@@ -101,9 +101,9 @@ def presented_token(authorization: str, cookies: Mapping[str, str]) -> str | Non
     return bearer_credentials(authorization) or cookies.get(settings.AUTH_COOKIE_ACCESS) or None
 
 
-def verified_claims(raw: str) -> tuple[object, float, int] | None:
-    """(user id, expiry as a Unix time, credential version) of a valid, unexpired access
-    token, else None."""
+def verified_claims(raw: str) -> tuple[object, float, int, str | None] | None:
+    """(user id, expiry as a Unix time, credential version, login family) of a valid,
+    unexpired access token, else None."""
     try:
         claims = _verified_claims(raw)
     except (TokenError, KeyError):
@@ -112,13 +112,18 @@ def verified_claims(raw: str) -> tuple[object, float, int] | None:
 
 
 @functools.lru_cache(maxsize=VERIFIED_TOKENS_KEPT)
-def _verified_claims(raw: str) -> tuple[object, float, int]:
+def _verified_claims(raw: str) -> tuple[object, float, int, str | None]:
     """Signature, type and expiry checked once per token string; failures are not kept.
 
     A token without a version was issued before versions existed: it counts as version 0.
     """
     token = AccessToken(raw)
-    return token["user_id"], float(token["exp"]), token.get(CREDENTIAL_VERSION_CLAIM, 0)
+    return (
+        token["user_id"],
+        float(token["exp"]),
+        token.get(CREDENTIAL_VERSION_CLAIM, 0),
+        token.get(FAMILY_CLAIM),
+    )
 
 
 def user_cache_key(user_id) -> str:

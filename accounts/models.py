@@ -1,3 +1,4 @@
+import time
 from datetime import timedelta
 
 from django.conf import settings
@@ -73,6 +74,15 @@ class User(AbstractBaseUser, PermissionsMixin):
         editable=False,
         help_text="Carried in every JWT; raising it cuts off all tokens issued before.",
     )
+    signed_out_logins = models.JSONField(
+        default=dict,
+        blank=True,
+        editable=False,
+        help_text=(
+            "Logins (refresh-token families) signed out while access tokens of theirs may "
+            "still be alive: family -> Unix time after which none can be."
+        ),
+    )
 
     objects = UserManager()
 
@@ -109,6 +119,23 @@ class User(AbstractBaseUser, PermissionsMixin):
         super().set_password(raw_password)
         if not self._state.adding:
             self.credential_version += 1
+
+    def sign_out_login(self, family: str, *, now: float | None = None) -> None:
+        """Cut off one login (the device that asked) and leave the account's others alone:
+        its refresh tokens are blacklisted, and its access tokens, which name the family,
+        are refused until the last of them has expired anyway. Call with the row locked
+        (select_for_update): two logouts at once must not drop each other's entry."""
+        now = time.time() if now is None else now
+        lifetime = settings.NINJA_JWT["ACCESS_TOKEN_LIFETIME"].total_seconds()
+        still_alive = {
+            login: until for login, until in self.signed_out_logins.items() if until > now
+        }
+        self.signed_out_logins = {**still_alive, family: now + lifetime}
+        self.save(update_fields=["signed_out_logins"])
+        revoke_refresh_tokens(self, family=family)
+
+    def is_signed_out(self, family: str | None) -> bool:
+        return family is not None and family in self.signed_out_logins
 
     def sign_out_everywhere(self) -> None:
         """Cut off every access token and refresh token issued so far (signed segment links

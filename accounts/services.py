@@ -24,7 +24,7 @@ from ninja_jwt.utils import datetime_from_epoch
 
 from accounts import tasks
 from accounts.auth import CREDENTIAL_VERSION_CLAIM, FAMILY_CLAIM
-from accounts.models import User, revoke_refresh_tokens
+from accounts.models import User
 from accounts.tokens import (
     ExpiringTokenGenerator,
     activation_token_generator,
@@ -198,22 +198,34 @@ def _refresh_token_spend(refresh: str) -> TokenPair | None:
         return None
     spent_at = _blacklist_once(token, user)
     if spent_at is not None:
-        if timezone.now() - spent_at > CONCURRENT_ROTATION:
-            revoke_refresh_tokens(user, family=token.get(FAMILY_CLAIM))
+        family = token.get(FAMILY_CLAIM)
+        if timezone.now() - spent_at > CONCURRENT_ROTATION and family is not None:
+            _locked(user).sign_out_login(family)
         return None
     return token_pair_issue(user=user, family=token.get(FAMILY_CLAIM))
 
 
 @transaction.atomic
 def refresh_token_revoke(*, refresh: str) -> None:
-    """Log out: the account's access tokens, signed links and refresh tokens all stop working.
+    """Log out the login this refresh token belongs to: its access tokens, signed links and
+    refresh tokens stop working; the account's other logins (other devices) stay signed in.
 
-    A token that is already unusable needs nothing more.
+    A token that is already unusable needs nothing more. A token from before families
+    existed names no login, so it signs the whole account out.
     """
     token, user = _decode_refresh(refresh)
     if token is None or user is None or _blacklist_once(token, user) is not None:
         return
-    user.sign_out_everywhere()
+    family = token.get(FAMILY_CLAIM)
+    if family is None:
+        user.sign_out_everywhere()
+    else:
+        _locked(user).sign_out_login(family)
+
+
+def _locked(user: User) -> User:
+    """The user's row again, locked until the transaction ends."""
+    return User.objects.select_for_update().get(pk=user.pk)
 
 
 @transaction.atomic

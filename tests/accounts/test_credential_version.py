@@ -5,6 +5,7 @@ token presented again revokes its whole family (refresh token reuse detection)."
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.test import Client
 from django.utils import timezone
@@ -45,12 +46,35 @@ def test_logout_cuts_off_the_access_token_at_once(user):
     assert thief.post(REFRESH).status_code == 401
 
 
-def test_logout_signs_out_the_other_sessions_too(user):
+def test_logout_leaves_the_accounts_other_logins_signed_in(user):
     phone, laptop = logged_in_client(user), logged_in_client(user)
+    phone_copy = stolen_copy(phone)
+
+    assert phone.post("/api/logout/").status_code == 200
+
+    assert (phone_copy.get(CATALOG).status_code, phone_copy.post(REFRESH).status_code) == (401, 401)
+    assert (laptop.get(CATALOG).status_code, laptop.post(REFRESH).status_code) == (200, 200)
+
+
+def test_a_second_logout_keeps_the_first_one(user):
+    phone, laptop = logged_in_client(user), logged_in_client(user)
+    phone_copy, laptop_copy = stolen_copy(phone), stolen_copy(laptop)
 
     phone.post("/api/logout/")
+    laptop.post("/api/logout/")
 
-    assert (laptop.get(CATALOG).status_code, laptop.post(REFRESH).status_code) == (401, 401)
+    assert (phone_copy.get(CATALOG).status_code, laptop_copy.get(CATALOG).status_code) == (401, 401)
+
+
+def test_a_signed_out_login_is_forgotten_once_its_access_tokens_have_expired(user):
+    lifetime = settings.NINJA_JWT["ACCESS_TOKEN_LIFETIME"].total_seconds()
+    user.sign_out_login("first", now=1000.0)
+    user.sign_out_login("second", now=1000.0 + lifetime + 1)  # every token of "first" is dead
+
+    user.refresh_from_db()
+    assert set(user.signed_out_logins) == {"second"}
+    assert user.is_signed_out("second")
+    assert not user.is_signed_out("first")
 
 
 def test_a_password_reset_cuts_off_access_and_refresh_tokens(api, user):
@@ -120,8 +144,10 @@ def test_replaying_a_spent_refresh_token_revokes_its_whole_family(user):
     replay = victim.post(REFRESH)  # the victim's copy was spent: reuse
 
     assert replay.status_code == 401
-    assert thief.post(REFRESH).status_code == 401  # the thief's new token died with the family
-    assert other_device.post(REFRESH).status_code == 200  # another login is not that family
+    assert thief.get(CATALOG).status_code == 401  # the thief's new access token died at once
+    assert thief.post(REFRESH).status_code == 401  # and so did the refresh token of the family
+    assert other_device.get(CATALOG).status_code == 200  # another login is not that family
+    assert other_device.post(REFRESH).status_code == 200
 
 
 def test_a_concurrent_refresh_of_one_token_is_refused_but_revokes_nothing(user):
