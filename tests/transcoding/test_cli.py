@@ -123,3 +123,23 @@ def test_storyboard_option(tmp_path, sample_video):
     assert completed.returncode == 0, completed.stderr
     assert json.loads(completed.stdout)["storyboard"] == str(tmp_path / "hls" / "storyboard.vtt")
     assert (tmp_path / "hls" / "storyboard" / "sprite000.jpg").is_file()
+
+
+def b_frames(segment: Path) -> int:
+    completed = subprocess.run(
+        ["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
+         "stream=has_b_frames", "-of", "csv=p=0", str(segment)],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    # MPEG-TS lists the stream once per program as well.
+    return int(completed.stdout.split()[0])
+
+
+def test_x264_params_reach_the_encoder(tmp_path, sample_video):
+    plain = run_cli(sample_video, tmp_path / "plain", *FAST)
+    without_b = run_cli(sample_video, tmp_path / "no-b", *FAST, "--x264-params", "bframes=0")
+
+    assert plain.returncode == 0, plain.stderr
+    assert without_b.returncode == 0, without_b.stderr
+    assert b_frames(tmp_path / "plain" / "240p" / "segment000.ts") > 0
+    assert b_frames(tmp_path / "no-b" / "240p" / "segment000.ts") == 0
