@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.transcode_ladder import WORK, generate_source, measured  # noqa: E402
+from benchmarks.transcode_ladder import CORPUS, WORK, measured, prepare  # noqa: E402
 from transcoding import probe, transcode  # noqa: E402
 from transcoding.hls import measure_rendition  # noqa: E402
 from transcoding.iframes import write_iframe_playlist  # noqa: E402
@@ -110,7 +110,7 @@ def main() -> None:
     parser.add_argument("--no-readme", action="store_true", help="print the tables only")
     args = parser.parse_args()
 
-    source = generate_source(args.seconds)
+    source = prepare(CORPUS[0], args.seconds)  # the generated Mandelbrot clip
     info = probe(source)
     runs_dir = WORK / "hls-features"
     shutil.rmtree(runs_dir, ignore_errors=True)

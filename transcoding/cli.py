@@ -36,6 +36,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--keyframes", type=float, help="keyframe interval in seconds (default 2)")
     parser.add_argument("--preset", help="x264 preset for every rung (default: tuned per rung)")
     parser.add_argument("--crf", type=float, help="x264 CRF for every rung")
+    parser.add_argument(
+        "--x264-params",
+        metavar="KEY=VALUE:...",
+        help="x264 options for every rung, instead of the default ladder's tuning",
+    )
     parser.add_argument("--thumbnail-at", type=float, default=3.0, help="seconds (default 3)")
     parser.add_argument(
         "--storyboard-interval",
@@ -91,15 +96,18 @@ def ladder_from_args(args: argparse.Namespace) -> Ladder:
         # A plain x264 preset: the default ladder's tuning on top of veryfast goes too.
         changes["preset"] = args.preset
         changes["x264_params"] = ""
+    if args.x264_params is not None:
+        changes["x264_params"] = args.x264_params
     if args.crf is not None:
         changes["crf"] = args.crf
-    if args.preset is not None or args.crf is not None:
+    own_params = args.preset is not None or args.x264_params is not None
+    if own_params or args.crf is not None:
         # A global choice on the command line beats the per-rung tuning of the default ladder.
         changes["renditions"] = tuple(
             replace(
                 r,
                 preset=None if args.preset is not None else r.preset,
-                x264_params="" if args.preset is not None else r.x264_params,
+                x264_params="" if own_params else r.x264_params,
                 crf=None if args.crf is not None else r.crf,
             )
             for r in ladder.renditions

@@ -5,6 +5,7 @@ import os
 import pty
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -166,3 +167,23 @@ def test_a_storyboard_interval_must_be_positive(tmp_path, sample_video):
     assert completed.returncode == 2
     assert "must be a positive number of seconds" in completed.stderr
     assert not (tmp_path / "hls").exists()
+
+
+def b_frames(segment: Path) -> int:
+    completed = subprocess.run(
+        ["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
+         "stream=has_b_frames", "-of", "csv=p=0", str(segment)],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    # MPEG-TS lists the stream once per program as well.
+    return int(completed.stdout.split()[0])
+
+
+def test_x264_params_reach_the_encoder(tmp_path, sample_video):
+    plain = run_cli(sample_video, tmp_path / "plain", *FAST)
+    without_b = run_cli(sample_video, tmp_path / "no-b", *FAST, "--x264-params", "bframes=0")
+
+    assert plain.returncode == 0, plain.stderr
+    assert without_b.returncode == 0, without_b.stderr
+    assert b_frames(tmp_path / "plain" / "240p" / "segment000.ts") > 0
+    assert b_frames(tmp_path / "no-b" / "240p" / "segment000.ts") == 0
