@@ -94,6 +94,12 @@ class Video(models.Model):
         default=False,
         help_text="A finished HLS output is served; it stays while the video is re-transcoded.",
     )
+    output_version = models.CharField(
+        max_length=32,
+        blank=True,
+        help_text="MEDIA_STORAGE=s3: the bucket prefix hls/<id>/<version>/ served to viewers; "
+        "publishing a new output changes only this (catalog.storage).",
+    )
 
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -13,8 +13,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from catalog import outputs
 from catalog.models import Category, Video, VideoStatus
+from catalog.storage import video_files
 from catalog.streaminfo import invalidate_on_commit
 from catalog.tasks import enqueue_transcode
 from catalog.uploads import validate_upload_size
@@ -128,7 +128,7 @@ def video_delete(*, video: Video) -> None:
     video.delete()
 
     def remove_files() -> None:
-        outputs.remove_all(video_id)
+        video_files().remove_all(video_id)
         if original_name:
             storage.delete(original_name)
 

@@ -24,6 +24,7 @@ class StreamInfo:
     renditions: tuple[str, ...]
     thumbnail: str
     updated_at: float
+    output_version: str = ""  # the live output's bucket prefix in s3 mode (catalog.storage)
 
 
 def _cache_key(video_id: int) -> str:
@@ -37,7 +38,15 @@ def stream_info(video_id: int) -> StreamInfo | None:
         return info
     row = (
         Video.objects.filter(pk=video_id)
-        .values("status", "output_live", "is_published", "renditions", "thumbnail", "updated_at")
+        .values(
+            "status",
+            "output_live",
+            "is_published",
+            "renditions",
+            "thumbnail",
+            "updated_at",
+            "output_version",
+        )
         .first()
     )
     if row is None:
@@ -50,6 +59,7 @@ def stream_info(video_id: int) -> StreamInfo | None:
         renditions=tuple(row["renditions"] or ()),
         thumbnail=row["thumbnail"] or "",
         updated_at=row["updated_at"].timestamp(),
+        output_version=row["output_version"],
     )
     caches["hot"].set(_cache_key(video_id), info, CACHE_SECONDS)
     return info

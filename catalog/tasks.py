@@ -2,6 +2,7 @@
 
 import logging
 import threading
+from pathlib import Path
 
 from django.conf import settings
 from django.db import DatabaseError, close_old_connections
@@ -10,7 +11,7 @@ from huey.contrib.djhuey import db_periodic_task, db_task
 
 from catalog import outputs, transcode_jobs
 from catalog.ladder import configured_ladder
-from catalog.selectors import video_busy_flags
+from catalog.storage import MediaStoreError, video_files
 from transcoding import Progress, TranscodeResult, TranscodingError, transcode
 
 logger = logging.getLogger(__name__)
@@ -34,14 +35,19 @@ def transcode_video(video_id: int) -> None:
         logger.info("Video %s is not waiting for a transcode; nothing to do.", video_id)
         return
     logger.info("Transcoding video %s (attempt %s).", video_id, claim.attempt)
+    files = video_files()
     try:
         with outputs.work_dir(video_id) as work:
-            result = _transcode_with_heartbeat(claim, work / "output")
-            if transcode_jobs.video_mark_ready(claim=claim, result=result):
+            source = files.copy_source(claim.original, work)
+            result = _transcode_with_heartbeat(claim, source, work / "output")
+            staged = files.stage(video_id, result.output_dir)
+            if transcode_jobs.video_mark_ready(claim=claim, result=result, staged=staged):
                 rungs = ", ".join(rendition.name for rendition in result.renditions)
                 logger.info("Video %s is ready: %s.", video_id, rungs)
     except TranscodingError as exc:
         _record_failure(claim, exc.reason, retryable=not exc.permanent)
+    except MediaStoreError as exc:
+        _record_failure(claim, str(exc), retryable=True)
     except OSError as exc:
         _record_failure(claim, f"A file operation failed: {exc.strerror or exc}.", retryable=True)
     except Exception:
@@ -57,7 +63,9 @@ def _record_failure(claim: transcode_jobs.Claim, reason: str, *, retryable: bool
         enqueue_transcode(claim.video_id, retry.delay)
 
 
-def _transcode_with_heartbeat(claim: transcode_jobs.Claim, output_dir) -> TranscodeResult:
+def _transcode_with_heartbeat(
+    claim: transcode_jobs.Claim, source: Path, output_dir: Path
+) -> TranscodeResult:
     """Run the library on a helper thread while this one saves progress and heartbeats.
 
     The writes stay on the task's own thread (and database connection) however long ffmpeg,
@@ -70,7 +78,7 @@ def _transcode_with_heartbeat(claim: transcode_jobs.Claim, output_dir) -> Transc
     def run() -> None:
         try:
             outcome["result"] = transcode(
-                claim.source,
+                source,
                 output_dir,
                 ladder=configured_ladder(),
                 on_progress=latest,
@@ -126,5 +134,5 @@ def sweep_transcodes() -> None:
     """Requeue (or fail) abandoned jobs, requeue lost queue entries, remove orphaned folders."""
     for video_id, retry in transcode_jobs.videos_requeue_abandoned():
         enqueue_transcode(video_id, retry.delay)
-    for path in outputs.remove_orphans(busy=video_busy_flags):
+    for path in video_files().remove_orphans():
         logger.info("Removed orphaned transcode output %s.", path)

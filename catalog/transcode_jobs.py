@@ -9,15 +9,14 @@ While a video is `pending`, `heartbeat_at` holds when it was queued.
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
-from catalog import outputs
 from catalog.models import Video, VideoStatus
+from catalog.storage import video_files
 from catalog.streaminfo import invalidate_on_commit
 from transcoding import TranscodeResult
 
@@ -29,7 +28,7 @@ class Claim:
     video_id: int
     claimed_at: datetime
     attempt: int
-    source: Path
+    original: str  # its name in storage (catalog.storage turns it into a local file)
 
 
 @dataclass(frozen=True)
@@ -62,7 +61,7 @@ def video_claim(*, video_id: int) -> Claim | None:
         return None
     video = Video.objects.only("attempts", "original").get(pk=video_id)
     invalidate_on_commit(video_id)
-    return Claim(video_id, now, video.attempts, Path(video.original.path))
+    return Claim(video_id, now, video.attempts, video.original.name)
 
 
 def video_heartbeat(*, claim: Claim, progress: float) -> bool:
@@ -74,16 +73,18 @@ def video_heartbeat(*, claim: Claim, progress: float) -> bool:
 
 
 @transaction.atomic
-def video_mark_ready(*, claim: Claim, result: TranscodeResult) -> bool:
-    """Swap the finished output in and record it; False (output untouched) once the claim is lost.
+def video_mark_ready(*, claim: Claim, result: TranscodeResult, staged: str = "") -> bool:
+    """Make the finished output live and record it; False (output untouched) once the claim
+    is lost. `staged` is what `video_files().stage` returned for it (s3: the uploaded version).
 
-    The swap happens under the row lock, so a concurrent delete waits for it and then removes
-    the new output too.
+    The switch happens under the row lock, so a concurrent delete waits for it and then
+    removes the new output too.
     """
     video = _owned(claim).select_for_update().first()
     if video is None:
         return False
-    outputs.swap_in(claim.video_id, result.output_dir)
+    files = video_files()
+    video.output_version = files.publish(claim.video_id, result.output_dir, staged)
     renditions = sorted(result.renditions, key=lambda rendition: rendition.height)
     now = timezone.now()
     video.status = VideoStatus.READY
@@ -96,15 +97,15 @@ def video_mark_ready(*, claim: Claim, result: TranscodeResult) -> bool:
     video.renditions = [rendition.name for rendition in renditions]
     video.source_metadata = result.source.as_dict()
     video.output_features = output_features(result)
-    video.thumbnail.name = outputs.live_name(
-        claim.video_id, result.thumbnail.relative_to(result.output_dir)
+    video.thumbnail.name = files.thumbnail_name(
+        claim.video_id, video.output_version, result.thumbnail.relative_to(result.output_dir)
     )
     video.transcode_finished_at = now
     video.heartbeat_at = now
     video.save(
         update_fields=[
-            "status", "output_live", "progress", "error", "duration", "width", "height",
-            "renditions", "source_metadata", "output_features", "thumbnail",
+            "status", "output_live", "output_version", "progress", "error", "duration", "width",
+            "height", "renditions", "source_metadata", "output_features", "thumbnail",
             "transcode_finished_at", "heartbeat_at", "updated_at",
         ]
     )  # fmt: skip

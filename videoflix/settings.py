@@ -275,6 +275,10 @@ S3_SECRET_ACCESS_KEY = env_str("S3_SECRET_ACCESS_KEY", "")
 # Optional base URL viewers fetch media bytes from instead of S3_ENDPOINT_URL (a CDN, or the
 # deployment's nginx proxying the bucket under the API's origin); signed URLs keep their path.
 S3_MEDIA_BASE_URL = env_str("S3_MEDIA_BASE_URL", "").rstrip("/")
+# How long a signed segment / thumbnail URL opens its object. A player keeps a VOD playlist's
+# URLs for the whole film, so this outlasts the longest film with pauses; a replaced output
+# version is deleted only once every URL signed for it has expired.
+S3_SIGNED_URL_SECONDS = env_int("S3_SIGNED_URL_SECONDS", 4 * 3600)
 if MEDIA_STORAGE == "s3" and not S3_BUCKET:
     raise ImproperlyConfigured("MEDIA_STORAGE=s3 needs S3_BUCKET.")
 _S3_OPTIONS = {

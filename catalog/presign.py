@@ -1,0 +1,85 @@
+"""Presigned GET URLs for the bucket, fast enough to sign a 2-hour film's playlist per request.
+
+boto3's `generate_presigned_url` costs 0.3-1.5 ms per URL here: 0.4-1.8 s for the ~1,200
+segments of a 2-hour film. This is AWS Signature Version 4 in query-string form for one
+method (GET), one signed header (host) and path-style addressing, nothing else: the signing
+key is derived once per day, region and secret (four HMACs), then each URL costs one SHA-256
+and one HMAC. `X-Amz-Date` falls on a grid, so a playlist signed twice within one step is
+the same bytes (and ETag). tests/storage/test_presign.py proves the URLs byte-identical to
+botocore's and accepted by a real S3 server; every other S3 call goes through boto3.
+"""
+
+import hashlib
+import hmac
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import lru_cache
+from urllib.parse import quote, urlsplit
+
+ALGORITHM = "AWS4-HMAC-SHA256"
+
+
+@lru_cache(maxsize=8)
+def _signing_key(secret_key: str, day: str, region: str) -> bytes:
+    key = ("AWS4" + secret_key).encode()
+    for part in (day, region, "s3", "aws4_request"):
+        key = hmac.new(key, part.encode(), hashlib.sha256).digest()
+    return key
+
+
+@dataclass(frozen=True)
+class BucketUrls:
+    """URLs signed at one moment (`signed_at`, Unix seconds) and valid `expires` seconds.
+
+    Signed for `endpoint_url`'s host; handed out under `base_url` (a CDN or a proxy that
+    forwards path and query unchanged), which is the endpoint itself unless one is set.
+    """
+
+    endpoint_url: str
+    bucket: str
+    region: str
+    access_key: str
+    secret_key: str
+    signed_at: int
+    expires: int
+    base_url: str = ""
+    _prefix: str = field(init=False, repr=False)
+    _query: str = field(init=False, repr=False)
+    _head: str = field(init=False, repr=False)
+    _key: bytes = field(init=False, repr=False)
+    _host: str = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        moment = datetime.fromtimestamp(self.signed_at, UTC)
+        amz_date, day = moment.strftime("%Y%m%dT%H%M%SZ"), moment.strftime("%Y%m%d")
+        scope = f"{day}/{self.region}/s3/aws4_request"
+        endpoint = urlsplit(self.endpoint_url)
+        # The query parameters in canonical (sorted) order, which is also botocore's order.
+        query = (
+            f"X-Amz-Algorithm={ALGORITHM}"
+            f"&X-Amz-Credential={quote(f'{self.access_key}/{scope}', safe='')}"
+            f"&X-Amz-Date={amz_date}&X-Amz-Expires={self.expires}&X-Amz-SignedHeaders=host"
+        )
+        base = (self.base_url or f"{endpoint.scheme}://{endpoint.netloc}").rstrip("/")
+        set_ = object.__setattr__  # frozen: the derived parts are computed once, here
+        set_(self, "_prefix", f"{base}/{quote(self.bucket, safe='')}/")
+        set_(self, "_query", query)
+        set_(self, "_head", f"{ALGORITHM}\n{amz_date}\n{scope}\n")
+        set_(self, "_key", _signing_key(self.secret_key, day, self.region))
+        set_(self, "_host", endpoint.netloc)
+
+    def url(self, key: str) -> str:
+        """The presigned GET URL of object `key`."""
+        path = quote(key, safe="/~")
+        canonical = (
+            f"GET\n/{quote(self.bucket, safe='')}/{path}\n{self._query}\n"
+            f"host:{self._host}\n\nhost\nUNSIGNED-PAYLOAD"
+        )
+        digest = hashlib.sha256(canonical.encode()).hexdigest()
+        signature = hmac.new(self._key, (self._head + digest).encode(), hashlib.sha256).hexdigest()
+        return f"{self._prefix}{path}?{self._query}&X-Amz-Signature={signature}"
+
+
+def grid_time(now: float, step: int) -> int:
+    """`now` rounded down to a multiple of `step`: URLs signed within one step are identical."""
+    return int(now) // step * step

@@ -1,0 +1,280 @@
+"""Where a video's files live: the one module that knows, for both values of MEDIA_STORAGE.
+
+    local   MEDIA_ROOT/originals/...      the originals (Django's FileSystemStorage)
+            MEDIA_ROOT/hls/<id>           symlink to the live output version (catalog.outputs)
+    s3      originals/...                 the originals (django-storages' S3Storage)
+            hls/<id>/<version>/...        every published output, each under its own prefix;
+                                          Video.output_version names the live one
+
+Both modes transcode on the worker's local scratch (MEDIA_ROOT/hls/.work/<id>-<token>/).
+Local mode swaps a finished output in with one rename. S3 mode uploads it under a fresh
+version prefix first (viewers see nothing of it yet), then the video row names the new
+version in the transaction that marks the video ready: one database update switches every
+viewer at once. The previous version stays until every URL signed for it has expired
+(S3_SIGNED_URL_SECONDS); the periodic sweep then deletes it, and also prefixes a failed or
+interrupted upload left behind.
+
+catalog and streaming ask `video_files()`; nothing else branches on the storage mode.
+"""
+
+import logging
+import mimetypes
+import secrets
+import shutil
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files.storage import default_storage
+
+from catalog import outputs, selectors
+
+logger = logging.getLogger(__name__)
+
+HLS_PREFIX = "hls"
+# Uploading a ladder: files in parallel, each large file in parts (boto3's multipart transfer).
+UPLOAD_THREADS = 8
+MULTIPART_THRESHOLD = 16 * 1024 * 1024
+# The copied original needs room beside the output the transcode writes (about as large again).
+SCRATCH_HEADROOM = 2.5
+COPY_CHUNK = 1024 * 1024
+
+
+class MediaStoreError(OSError):
+    """The media store did not do what was asked (unreachable, refused, or missing a bucket).
+
+    An OSError, so a transcode treats it as a transient file failure and retries with back-off.
+    """
+
+
+class LocalFiles:
+    """Everything under MEDIA_ROOT; outputs swap in by one rename (catalog.outputs)."""
+
+    def copy_source(self, original_name: str, scratch: Path) -> Path:
+        """The original as a local file ffmpeg can read: here, the stored file itself."""
+        return Path(default_storage.path(original_name))
+
+    def stage(self, video_id: int, built: Path) -> str:
+        """Nothing to do ahead of the switch; the folder is renamed into place by `publish`."""
+        return ""
+
+    def publish(self, video_id: int, built: Path, version: str) -> str:
+        outputs.swap_in(video_id, built)
+        return ""
+
+    def thumbnail_name(self, video_id: int, version: str, relative: Path) -> str:
+        return outputs.live_name(video_id, relative)
+
+    def remove_all(self, video_id: int) -> None:
+        outputs.remove_all(video_id)
+
+    def remove_orphans(self) -> list:
+        """Outputs and scratch no video needs (catalog.outputs); returns what went."""
+        return outputs.remove_orphans(busy=selectors.video_busy_flags)
+
+
+class BucketFiles(LocalFiles):
+    """Originals, outputs and thumbnails in the bucket; the local disk is only scratch."""
+
+    def __init__(self) -> None:
+        self.bucket = settings.S3_BUCKET
+
+    @property
+    def client(self):
+        # django-storages' own boto3 client: one configuration, one connection pool.
+        return default_storage.connection.meta.client
+
+    def copy_source(self, original_name: str, scratch: Path) -> Path:
+        """Copy the original to scratch after checking there is room for it and the output.
+
+        A copy rather than ffmpeg reading a presigned URL: probe, loudness measurement and
+        the encode each read the source again, and an MP4 with its index at the end makes
+        ffmpeg seek back and forth over HTTP; a local copy is downloaded once
+        (benchmarks/README.md, "Worker source").
+        """
+        size = self._call(default_storage.size, original_name)
+        free = shutil.disk_usage(scratch).free
+        if size * SCRATCH_HEADROOM > free:
+            raise MediaStoreError(
+                f"Not enough scratch space for the original: it is {size} bytes, "
+                f"{free} bytes are free."
+            )
+        target = scratch / f"source{Path(original_name).suffix}"
+        original = self._call(default_storage.open, original_name, "rb")
+        with original as source, target.open("wb") as copy:
+            self._call(shutil.copyfileobj, source, copy, COPY_CHUNK)
+        return target
+
+    def stage(self, video_id: int, built: Path) -> str:
+        """Upload a finished output under a fresh version prefix; returns the version.
+
+        Files go up in parallel, large ones in parts; the master playlist goes last, so a
+        version with a master playlist is complete. Nothing here is visible to viewers until
+        `publish` names the version on the video row.
+        """
+        from boto3.s3.transfer import TransferConfig
+
+        version = new_version()
+        prefix = version_prefix(video_id, version)
+        config = TransferConfig(multipart_threshold=MULTIPART_THRESHOLD, max_concurrency=4)
+        files = sorted(p for p in built.rglob("*") if p.is_file() and p.name != "master.m3u8")
+
+        def upload(path: Path) -> None:
+            key = f"{prefix}{path.relative_to(built).as_posix()}"
+            content_type = _content_type(path)
+            self._call(
+                self.client.upload_file,
+                str(path),
+                self.bucket,
+                key,
+                ExtraArgs={"ContentType": content_type},
+                Config=config,
+            )
+
+        with ThreadPoolExecutor(UPLOAD_THREADS, thread_name_prefix=f"upload-{video_id}") as pool:
+            list(pool.map(upload, files))  # list(): re-raises the first failure
+        upload(built / "master.m3u8")
+        return version
+
+    def publish(self, video_id: int, built: Path, version: str) -> str:
+        return version  # the caller's row update is the switch
+
+    def thumbnail_name(self, video_id: int, version: str, relative: Path) -> str:
+        return f"{version_prefix(video_id, version)}{relative.as_posix()}"
+
+    def read(self, video_id: int, version: str, name: str) -> bytes | None:
+        """A small file (a playlist) of the version, or None when it or the bucket is missing."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        if not version:
+            return None
+        try:
+            answer = self.client.get_object(
+                Bucket=self.bucket, Key=f"{version_prefix(video_id, version)}{name}"
+            )
+            return answer["Body"].read()
+        except ClientError as exc:
+            if _missing(exc):
+                return None
+            raise MediaStoreError(_sentence(exc)) from exc
+        except BotoCoreError as exc:
+            raise MediaStoreError(_sentence(exc)) from exc
+
+    def remove_all(self, video_id: int) -> None:
+        self._delete_prefix(f"{HLS_PREFIX}/{video_id}/")
+
+    def remove_orphans(self) -> list:
+        """Delete versions no viewer can still be playing, and the scratch left locally.
+
+        Kept: the live version; everything of a video being transcoded (its upload may be
+        under way); an older version until S3_SIGNED_URL_SECONDS after the live one was
+        published, since players may hold URLs signed for it until then. Deleted: every
+        version of a video that no longer exists, older versions past that grace, and
+        versions never published (an upload that failed or was interrupted).
+        """
+        removed = list(super().remove_orphans())  # local scratch of dead attempts
+        versions = dict(self._listed_versions())
+        if not versions:
+            return removed
+        known = selectors.video_version_facts(versions)
+        for video_id, names in versions.items():
+            for name in names:
+                if _removable(name, known.get(video_id)):
+                    prefix = version_prefix(video_id, name)
+                    self._delete_prefix(prefix)
+                    removed.append(prefix)
+        return removed
+
+    def _listed_versions(self) -> Iterator[tuple[int, list[str]]]:
+        for video_prefix in self._subfolders(f"{HLS_PREFIX}/"):
+            video_id = video_prefix.rstrip("/").rsplit("/", 1)[-1]
+            if video_id.isdigit():
+                names = [p.rstrip("/").rsplit("/", 1)[-1] for p in self._subfolders(video_prefix)]
+                yield int(video_id), names
+
+    def _subfolders(self, prefix: str) -> Iterator[str]:
+        pages = self.client.get_paginator("list_objects_v2").paginate(
+            Bucket=self.bucket, Prefix=prefix, Delimiter="/"
+        )
+        for page in self._call(list, pages):
+            for common in page.get("CommonPrefixes", ()):
+                yield common["Prefix"]
+
+    def _delete_prefix(self, prefix: str) -> None:
+        pages = self.client.get_paginator("list_objects_v2").paginate(
+            Bucket=self.bucket, Prefix=prefix
+        )
+        for page in self._call(list, pages):
+            keys = [{"Key": item["Key"]} for item in page.get("Contents", ())]
+            for start in range(0, len(keys), 1000):  # DeleteObjects takes 1,000 keys at most
+                self._call(
+                    self.client.delete_objects,
+                    Bucket=self.bucket,
+                    Delete={"Objects": keys[start : start + 1000], "Quiet": True},
+                )
+
+    @staticmethod
+    def _call(function, *args, **kwargs):
+        """Run a storage call; the store's failures become MediaStoreError with a sentence."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            return function(*args, **kwargs)
+        except (BotoCoreError, ClientError) as exc:
+            raise MediaStoreError(_sentence(exc)) from exc
+
+
+def video_files() -> LocalFiles:
+    """The files of videos as this process is configured to keep them."""
+    return BucketFiles() if settings.MEDIA_STORAGE == "s3" else LocalFiles()
+
+
+def new_version() -> str:
+    """A version name that sorts by creation time: 16 hex digits of ns, then 8 random ones."""
+    return f"{time.time_ns():016x}{secrets.token_hex(4)}"
+
+
+def version_prefix(video_id: int, version: str) -> str:
+    return f"{HLS_PREFIX}/{video_id}/{version}/"
+
+
+def _removable(version: str, facts: selectors.VersionFacts | None) -> bool:
+    if facts is None:
+        return True  # the video is gone
+    if facts.busy or version == facts.live_version:
+        return False
+    superseded = bool(facts.live_version) and version < facts.live_version
+    if superseded and facts.live_since is not None:
+        return time.time() >= facts.live_since.timestamp() + settings.S3_SIGNED_URL_SECONDS
+    return True  # never published: a failed or interrupted upload
+
+
+_CONTENT_TYPES = {".m3u8": "application/vnd.apple.mpegurl", ".ts": "video/MP2T", ".vtt": "text/vtt"}
+
+
+def _content_type(path: Path) -> str:
+    guessed = _CONTENT_TYPES.get(path.suffix) or mimetypes.guess_type(path.name)[0]
+    return guessed or "application/octet-stream"
+
+
+def _missing(exc) -> bool:
+    code = exc.response.get("Error", {}).get("Code", "")
+    return code in ("NoSuchKey", "NoSuchBucket", "404", "NotFound")
+
+
+def _sentence(exc: Exception) -> str:
+    from botocore.exceptions import ClientError, EndpointConnectionError
+
+    if isinstance(exc, EndpointConnectionError):
+        return "The media store cannot be reached."
+    if isinstance(exc, ClientError):
+        error = exc.response.get("Error", {})
+        code = error.get("Code", "")
+        if code in ("InvalidAccessKeyId", "SignatureDoesNotMatch", "AccessDenied", "403"):
+            return "The media store refused our credentials."
+        if code == "NoSuchBucket":
+            return "The media store has no bucket named in S3_BUCKET."
+        return f"The media store answered {code or 'an error'}: {error.get('Message', '')}".strip()
+    return f"The media store failed: {exc}."
