@@ -13,11 +13,6 @@ is browser-only caching (`private`, revalidated by ETag) and, for a front end on
 another site, AUTH_COOKIE_SAMESITE=None.
 """
 
-import mimetypes
-import os
-from pathlib import Path
-
-from django.conf import settings
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 from django.urls import register_converter
@@ -25,38 +20,26 @@ from ninja import Router
 from ninja.errors import HttpError
 
 from accounts.auth import jwt_auth
-from catalog.outputs import ServableFile, live_dir, servable_file
 from catalog.streaminfo import StreamInfo
-from streaming.links import segment_links_for
+from streaming.delivery import (
+    PLAYLIST_TYPE,
+    SEGMENT_NOT_FOUND,
+    SEGMENT_TYPE,
+    STORYBOARD_NOT_FOUND,
+    STORYBOARD_TYPE,
+    THUMBNAIL_TYPES,
+    viewer_delivery,
+)
 from streaming.paths import is_resolution, is_segment, is_sprite
-from streaming.playlists import playlist_for_sibling_url, playlist_with_version
-from streaming.responses import bytes_response, file_response, file_version
 from streaming.selectors import rung_for_request, stream_for_viewer
 from videoflix.errors import ErrorOut
 
 router = Router(tags=["streaming"], auth=jwt_auth)
 
-PLAYLIST_TYPE = "application/vnd.apple.mpegurl"
-SEGMENT_TYPE = "video/MP2T"
-THUMBNAIL_TYPES = frozenset({"image/jpeg", "image/png", "image/webp"})
-
-# Browser caches only ("private": each answer depends on who asks). A segment's bytes
-# change only when a re-transcode replaces the whole ladder, so a day is safe enough;
-# playlists stay short so unpublishing and re-transcodes reach players quickly.
-SEGMENT_CACHE = "private, max-age=86400"
-# Revalidated on every load (cheap 304s) so a logged-out player cannot play on from its cache.
-PLAYLIST_CACHE = "private, no-cache"
-THUMBNAIL_CACHE = "private, max-age=3600"
-
 VIDEO_NOT_FOUND = "Video not found."
-SEGMENT_NOT_FOUND = "Video segment not found."
-THUMBNAIL_NOT_FOUND = "Thumbnail not found."
-STORYBOARD_NOT_FOUND = "Storyboard not found."
-STORYBOARD_TYPE = "text/vtt"
 VARIANT_PLAYLIST = "index.m3u8"
 IFRAME_PLAYLIST = "iframes.m3u8"
 STORYBOARD_INDEX = "storyboard.vtt"
-STORYBOARD_FOLDER = "storyboard"
 
 _FILE_RESPONSES = {
     200: None,
@@ -67,10 +50,15 @@ _FILE_RESPONSES = {
     404: ErrorOut,
     412: ErrorOut,
     416: ErrorOut,
+    503: ErrorOut,  # MEDIA_STORAGE=s3: the bucket cannot be reached
 }
+# Images in MEDIA_STORAGE=s3: a redirect to the signed URL (never for HLS media).
+_IMAGE_RESPONSES = {**_FILE_RESPONSES, 302: None}
 
 
-def _file_route(path: str, url_name: str, *content_types: str, **documentation):
+def _file_route(
+    path: str, url_name: str, *content_types: str, responses=_FILE_RESPONSES, **documentation
+):
     """Register a file view for GET (documented when it names `content_types`) and HEAD.
 
     HEAD stays out of the OpenAPI document so each operation id appears once.
@@ -84,9 +72,9 @@ def _file_route(path: str, url_name: str, *content_types: str, **documentation):
         openapi = {"openapi_extra": extra, **documentation}
 
     def register(view):
-        router.get(path, url_name=url_name, response=_FILE_RESPONSES, **openapi)(view)
+        router.get(path, url_name=url_name, response=responses, **openapi)(view)
         router.api_operation(
-            ["HEAD"], path, url_name=url_name, response=_FILE_RESPONSES, include_in_schema=False
+            ["HEAD"], path, url_name=url_name, response=responses, include_in_schema=False
         )(view)
         return view
 
@@ -100,17 +88,6 @@ def _viewable(request: HttpRequest, video_id: int) -> StreamInfo:
     return info
 
 
-def _media_root() -> Path:
-    return Path(settings.MEDIA_ROOT)
-
-
-def _hls_file(video_id: int, name: str) -> ServableFile:
-    file = servable_file(_media_root(), live_dir(video_id), name)
-    if file is None:
-        raise HttpError(404, SEGMENT_NOT_FOUND)
-    return file
-
-
 @_file_route(
     "video/{video_id}/master.m3u8",
     "video_master",
@@ -118,13 +95,7 @@ def _hls_file(video_id: int, name: str) -> ServableFile:
     summary="Adaptive master playlist",
 )
 def video_master(request: HttpRequest, video_id: int) -> HttpResponseBase:
-    _viewable(request, video_id)
-    return file_response(
-        request,
-        _hls_file(video_id, "master.m3u8"),
-        content_type=PLAYLIST_TYPE,
-        cache_control=PLAYLIST_CACHE,
-    )
+    return viewer_delivery().master(request, _viewable(request, video_id))
 
 
 @_file_route(
@@ -160,40 +131,14 @@ def video_iframes(request: HttpRequest, video_id: int, resolution: str) -> HttpR
 def _rung_playlist(
     request: HttpRequest, video_id: int, resolution: str, name: str
 ) -> HttpResponseBase:
-    """A media playlist of the rung answering for `resolution`, its segment URIs pointing
-    at that rung, signed when links are on, and naming the output's version."""
+    """The media playlist of the rung answering for `resolution` (the rung-above rule)."""
     if not is_resolution(resolution):
         raise HttpError(404, SEGMENT_NOT_FOUND)
     info = _viewable(request, video_id)
     rung = rung_for_request(resolution, info.renditions)
     if rung is None:
         raise HttpError(404, SEGMENT_NOT_FOUND)
-    file = _hls_file(video_id, f"{rung}/{name}")
-    # Small by nature (one line per segment), so it is rewritten in memory.
-    try:
-        with open(file.path, "rb") as handle:
-            stat = os.fstat(handle.fileno())
-            playlist = handle.read()
-    except OSError:
-        raise HttpError(404, SEGMENT_NOT_FOUND) from None
-    output_version = file_version(stat)
-    etag = output_version
-    if rung != resolution:
-        playlist = playlist_for_sibling_url(playlist, rung)
-        etag += f"-{rung}"
-    links = segment_links_for(request)
-    if links is not None:
-        playlist = links.sign(playlist, request.path)
-        etag += f"-{links.version}"
-    playlist = playlist_with_version(playlist, output_version)
-    return bytes_response(
-        request,
-        playlist,
-        etag=f'"{etag}"',
-        last_modified=int(stat.st_mtime),
-        content_type=PLAYLIST_TYPE,
-        cache_control=PLAYLIST_CACHE,
-    )
+    return viewer_delivery().rung_playlist(request, info, resolution, rung, name)
 
 
 @_file_route(
@@ -208,41 +153,21 @@ def _rung_playlist(
     ),
 )
 def video_storyboard(request: HttpRequest, video_id: int) -> HttpResponseBase:
-    _viewable(request, video_id)
-    return file_response(
-        request,
-        _storyboard_file(video_id, STORYBOARD_INDEX),
-        content_type=STORYBOARD_TYPE,
-        cache_control=PLAYLIST_CACHE,
-    )
+    return viewer_delivery().storyboard(request, _viewable(request, video_id), STORYBOARD_INDEX)
 
 
 @_file_route(
     "video/{video_id}/storyboard/{sprite}",
     "video_storyboard_sprite",
     "image/jpeg",
+    responses=_IMAGE_RESPONSES,
     summary="One storyboard sprite",
     description="`sprite` matches `^sprite[0-9]{3,6}\\.jpg$`, as named by the storyboard.",
 )
 def video_storyboard_sprite(request: HttpRequest, video_id: int, sprite: str) -> HttpResponseBase:
     if not is_sprite(sprite):
         raise HttpError(404, STORYBOARD_NOT_FOUND)
-    _viewable(request, video_id)
-    # Revalidated like the index: a re-transcode writes new sprites under the same names.
-    return file_response(
-        request,
-        _storyboard_file(video_id, f"{STORYBOARD_FOLDER}/{sprite}"),
-        content_type="image/jpeg",
-        cache_control=PLAYLIST_CACHE,
-        offload=True,
-    )
-
-
-def _storyboard_file(video_id: int, name: str) -> ServableFile:
-    file = servable_file(_media_root(), live_dir(video_id), name)
-    if file is None:
-        raise HttpError(404, STORYBOARD_NOT_FOUND)
-    return file
+    return viewer_delivery().sprite(request, _viewable(request, video_id), sprite)
 
 
 @_file_route(
@@ -261,20 +186,15 @@ def video_segment(
 ) -> HttpResponseBase:
     if not (is_resolution(resolution) and is_segment(segment)):
         raise HttpError(404, SEGMENT_NOT_FOUND)
-    _viewable(request, video_id)
-    return file_response(
-        request,
-        _hls_file(video_id, f"{resolution}/{segment}"),
-        content_type=SEGMENT_TYPE,
-        cache_control=SEGMENT_CACHE,
-        offload=True,
-    )
+    info = _viewable(request, video_id)
+    return viewer_delivery().segment(request, info, resolution, segment)
 
 
 @_file_route(
     "video/{video_id}/thumbnail.jpg",
     "video_thumbnail",
     *sorted(THUMBNAIL_TYPES),
+    responses=_IMAGE_RESPONSES,
     summary="Thumbnail image",
     description=(
         "Same access rule as the stream: the access cookie travels with the catalog's "
@@ -282,18 +202,7 @@ def video_segment(
     ),
 )
 def video_thumbnail(request: HttpRequest, video_id: int) -> HttpResponseBase:
-    info = _viewable(request, video_id)
-    # An uploaded thumbnail wins over the one the transcode extracted.
-    if info.thumbnail:
-        file = servable_file(_media_root(), _media_root(), info.thumbnail)
-    else:
-        file = servable_file(_media_root(), live_dir(video_id), "thumbnail.jpg")
-    content_type = file and mimetypes.guess_type(file.path.name)[0]
-    if content_type not in THUMBNAIL_TYPES:
-        raise HttpError(404, THUMBNAIL_NOT_FOUND)
-    return file_response(
-        request, file, content_type=content_type, cache_control=THUMBNAIL_CACHE, offload=True
-    )
+    return viewer_delivery().thumbnail(request, _viewable(request, video_id))
 
 
 class _NestedPathConverter:

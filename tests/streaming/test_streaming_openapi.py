@@ -25,7 +25,9 @@ def paths(document):
 def test_each_route_documents_its_answers(document, paths, path, content_type):
     operation = paths[path]["get"]
     responses = operation["responses"]
-    assert set(responses) == {"200", "206", "304", "400", "401", "404", "412", "416"}
+    # 503: MEDIA_STORAGE=s3 with the bucket out of reach; 302: an image's signed URL there.
+    expected = {"200", "206", "304", "400", "401", "404", "412", "416", "503"}
+    assert set(responses) == expected | ({"302"} if path.endswith(".jpg") else set())
     assert content_type in responses["200"]["content"]
     assert content_type in responses["206"]["content"]
     error = responses["404"]["content"]["application/json"]["schema"]["$ref"].split("/")[-1]
