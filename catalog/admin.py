@@ -6,7 +6,7 @@ from pathlib import Path
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
-from django.http import FileResponse, Http404, HttpRequest, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.template.defaultfilters import filesizeformat
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
@@ -15,6 +15,7 @@ from catalog import outputs, services
 from catalog.links import stream_path
 from catalog.models import MAX_VIDEO_ID, Video
 from catalog.schemas import VideoStatusOut
+from catalog.storage import MediaStoreError
 from catalog.uploads import validate_upload_size
 from transcoding.cli import clock
 
@@ -89,6 +90,17 @@ class VideoAdmin(admin.ModelAdmin):
         js = ["catalog/admin/live_status.js"]
 
     # --- forms and writes: everything goes through the services --------------------------
+
+    def changeform_view(self, request, *args, **kwargs):
+        try:
+            return super().changeform_view(request, *args, **kwargs)
+        except MediaStoreError as exc:
+            # The store is away (MEDIA_STORAGE=s3): say so; the form's transaction rolled back.
+            return HttpResponse(
+                f"{exc} Nothing was saved; try the upload again shortly.",
+                status=503,
+                content_type="text/plain; charset=utf-8",
+            )
 
     def get_fieldsets(self, request, obj=None):
         return self.add_fieldsets if obj is None else super().get_fieldsets(request, obj)

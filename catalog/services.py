@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from catalog.models import Category, Video, VideoStatus
-from catalog.storage import video_files
+from catalog.storage import store_errors, video_files
 from catalog.streaminfo import invalidate_on_commit
 from catalog.tasks import enqueue_transcode
 from catalog.uploads import validate_upload_size
@@ -48,7 +48,8 @@ def video_create(
     publish: bool = False,
 ) -> Video:
     """Store the original (streamed, or moved when it is a local temporary file) and queue
-    its transcode. Raises ValidationError for a bad title or category or an oversized file."""
+    its transcode. Raises ValidationError for a bad title or category or an oversized file,
+    MediaStoreError when the media store cannot take the file (nothing is saved then)."""
     validate_upload_size(original)
     video = Video(
         title=title,
@@ -59,7 +60,8 @@ def video_create(
         heartbeat_at=timezone.now(),  # queued at
     )
     video.full_clean(exclude=["original"])
-    video.original.save(Path(original.name).name, original, save=False)
+    with store_errors():
+        video.original.save(Path(original.name).name, original, save=False)
     try:
         video.save()
     except BaseException:

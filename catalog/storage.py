@@ -24,6 +24,7 @@ import shutil
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 from django.conf import settings
@@ -217,13 +218,20 @@ class BucketFiles(LocalFiles):
 
     @staticmethod
     def _call(function, *args, **kwargs):
-        """Run a storage call; the store's failures become MediaStoreError with a sentence."""
-        from botocore.exceptions import BotoCoreError, ClientError
-
-        try:
+        with store_errors():
             return function(*args, **kwargs)
-        except (BotoCoreError, ClientError) as exc:
-            raise MediaStoreError(_sentence(exc)) from exc
+
+
+@contextmanager
+def store_errors() -> Iterator[None]:
+    """The media store's failures (any storage call in s3 mode) as MediaStoreError with a
+    sentence; in local mode nothing here can raise them."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        yield
+    except (BotoCoreError, ClientError) as exc:
+        raise MediaStoreError(_sentence(exc)) from exc
 
 
 def video_files() -> LocalFiles:

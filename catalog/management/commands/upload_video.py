@@ -12,6 +12,7 @@ from accounts.models import User
 from catalog.models import Category, Video, VideoStatus
 from catalog.schemas import VideoRecordOut
 from catalog.services import video_create
+from catalog.storage import MediaStoreError
 from catalog.uploads import MovableFile
 from transcoding import TranscodingError, probe
 
@@ -69,6 +70,8 @@ class Command(BaseCommand):
                 )
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from exc
+        except MediaStoreError as exc:
+            raise CommandError(f"{exc} Nothing was stored; try again shortly.") from exc
         if not options["json"]:
             self.stdout.write(
                 f"Video {video.pk} ({video.title!r}) stored and queued for transcoding."

@@ -1,0 +1,111 @@
+"""MEDIA_STORAGE=s3 with the store out of reach or refusing our credentials at run time: an
+upload answers 503 with a sentence and saves nothing, a transcode retries with back-off, and
+what is live keeps its version."""
+
+import io
+
+import pytest
+from django.conf import settings as django_settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import CommandError, call_command
+from huey.contrib.djhuey import HUEY
+
+from catalog import tasks
+from catalog.models import Category, Video, VideoStatus
+from catalog.services import video_retranscode
+from tests.support import free_port
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+CHANGELIST = "/admin/catalog/video/"
+
+
+def point_storage(settings, **changes):
+    """Reconfigure the bucket connection as a process started with other settings would."""
+    options = {**django_settings.STORAGES["default"]["OPTIONS"], **changes}
+    settings.STORAGES = {
+        **django_settings.STORAGES,
+        "default": {**django_settings.STORAGES["default"], "OPTIONS": options},
+    }
+
+
+FAULTS = {
+    "unreachable": ({"endpoint_url": "http://127.0.0.1:{port}"}, "cannot be reached"),
+    "wrong credentials": ({"secret_key": "not-the-secret"}, "refused our credentials"),
+}
+
+
+def break_store(settings, fault: str) -> str:
+    changes, sentence = FAULTS[fault]
+    port = free_port()
+    point_storage(settings, **{k: v.format(port=port) for k, v in changes.items()})
+    return sentence
+
+
+@pytest.mark.parametrize("fault", FAULTS)
+def test_an_admin_upload_answers_503_with_a_sentence_and_saves_nothing(
+    s3_media, settings, admin_client, clip_small, fault
+):
+    sentence = break_store(settings, fault)
+    form = {
+        "title": "Uploaded while the store is away",
+        "description": "",
+        "category": Category.DRAMA,
+        "original": SimpleUploadedFile(clip_small.name, clip_small.read_bytes(), "video/mp4"),
+    }
+
+    response = admin_client.post(f"{CHANGELIST}add/", form)
+
+    assert response.status_code == 503
+    text = response.content.decode()
+    assert sentence in text
+    assert "Nothing was saved" in text
+    assert "Traceback" not in text
+    assert not Video.objects.exists()
+    listed = s3_media.list_objects_v2(Bucket=django_settings.S3_BUCKET)
+    assert listed.get("KeyCount", 0) == 0
+
+
+def test_upload_video_says_in_one_sentence_that_the_store_is_unreachable(
+    s3_media, settings, clip_small
+):
+    break_store(settings, "unreachable")
+    with pytest.raises(CommandError, match=r"cannot be reached\. Nothing was stored"):
+        call_command("upload_video", str(clip_small), "--title", "Away", stdout=io.StringIO())
+    assert not Video.objects.exists()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fault", FAULTS)
+def test_a_transcode_retries_with_back_off_and_the_live_version_stays(
+    s3_media, settings, upload, clip_small, fault
+):
+    settings.VIDEO_TRANSCODE_RETRY_DELAY_SECONDS = 30
+    video = upload(clip_small, publish=True)  # Huey runs the task at once here
+    video.refresh_from_db()
+    live = video.output_version
+    assert video.status == VideoStatus.READY
+    assert live
+    HUEY.flush()
+
+    sentence = break_store(settings, fault)
+    video_retranscode(video=video)
+
+    video.refresh_from_db()
+    assert video.status == VideoStatus.PENDING
+    assert sentence in video.error
+    assert video.error.endswith("Attempt 1 of 3 failed; retrying in 30 s.")
+    assert video.output_version == live
+    assert video.output_live
+    [retry] = HUEY.scheduled()
+    assert retry.args == (video.pk,)
+
+    # The store comes back: the retry publishes a new version.
+    point_storage(
+        settings, endpoint_url=s3_media.meta.endpoint_url, secret_key=settings.S3_SECRET_ACCESS_KEY
+    )
+    tasks.transcode_video.call_local(video.pk)
+    video.refresh_from_db()
+    assert video.status == VideoStatus.READY, video.error
+    assert video.output_version > live
+    assert video.attempts == 2
