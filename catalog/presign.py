@@ -11,12 +11,14 @@ botocore's and accepted by a real S3 server; every other S3 call goes through bo
 
 import hashlib
 import hmac
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
 from urllib.parse import quote, urlsplit
 
 ALGORITHM = "AWS4-HMAC-SHA256"
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9/._-]*", re.ASCII)
 
 
 @lru_cache(maxsize=8)
@@ -46,8 +48,9 @@ class BucketUrls:
     _prefix: str = field(init=False, repr=False)
     _query: str = field(init=False, repr=False)
     _head: str = field(init=False, repr=False)
-    _key: bytes = field(init=False, repr=False)
-    _host: str = field(init=False, repr=False)
+    _mac: "hmac.HMAC" = field(init=False, repr=False)
+    _canonical_head: str = field(init=False, repr=False)
+    _canonical_tail: str = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         moment = datetime.fromtimestamp(self.signed_at, UTC)
@@ -65,18 +68,25 @@ class BucketUrls:
         set_(self, "_prefix", f"{base}/{quote(self.bucket, safe='')}/")
         set_(self, "_query", query)
         set_(self, "_head", f"{ALGORITHM}\n{amz_date}\n{scope}\n")
-        set_(self, "_key", _signing_key(self.secret_key, day, self.region))
-        set_(self, "_host", endpoint.netloc)
+        set_(
+            self,
+            "_mac",
+            hmac.new(_signing_key(self.secret_key, day, self.region), None, hashlib.sha256),
+        )
+        set_(self, "_canonical_head", f"GET\n/{quote(self.bucket, safe='')}/")
+        set_(
+            self, "_canonical_tail", f"\n{query}\nhost:{endpoint.netloc}\n\nhost\nUNSIGNED-PAYLOAD"
+        )
 
     def url(self, key: str) -> str:
         """The presigned GET URL of object `key`."""
-        path = quote(key, safe="/~")
-        canonical = (
-            f"GET\n/{quote(self.bucket, safe='')}/{path}\n{self._query}\n"
-            f"host:{self._host}\n\nhost\nUNSIGNED-PAYLOAD"
-        )
+        # Our own keys need no escaping; checking that is cheaper than quote() on each.
+        path = key if _PLAIN_KEY.fullmatch(key) else quote(key, safe="/~")
+        canonical = f"{self._canonical_head}{path}{self._canonical_tail}"
         digest = hashlib.sha256(canonical.encode()).hexdigest()
-        signature = hmac.new(self._key, (self._head + digest).encode(), hashlib.sha256).hexdigest()
+        mac = self._mac.copy()  # the keyed state is prepared once: a copy is 3x cheaper
+        mac.update((self._head + digest).encode())
+        signature = mac.hexdigest()
         return f"{self._prefix}{path}?{self._query}&X-Amz-Signature={signature}"
 
 
