@@ -279,6 +279,8 @@ S3_MEDIA_BASE_URL = env_str("S3_MEDIA_BASE_URL", "").rstrip("/")
 # URLs for the whole film, so this outlasts the longest film with pauses; a replaced output
 # version is deleted only once every URL signed for it has expired.
 S3_SIGNED_URL_SECONDS = env_int("S3_SIGNED_URL_SECONDS", 4 * 3600)
+if not 600 <= S3_SIGNED_URL_SECONDS <= 7 * 86400:  # signing times lag up to 300 s; SigV4's limit
+    raise ImproperlyConfigured("S3_SIGNED_URL_SECONDS must lie between 600 and 604800.")
 if MEDIA_STORAGE == "s3" and not S3_BUCKET:
     raise ImproperlyConfigured("MEDIA_STORAGE=s3 needs S3_BUCKET.")
 _S3_OPTIONS = {
