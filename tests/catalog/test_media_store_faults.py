@@ -13,20 +13,12 @@ from huey.contrib.djhuey import HUEY
 from catalog import tasks
 from catalog.models import Category, Video, VideoStatus
 from catalog.services import video_retranscode
+from tests.storage.stacks import point_storage
 from tests.support import free_port
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 CHANGELIST = "/admin/catalog/video/"
-
-
-def point_storage(settings, **changes):
-    """Reconfigure the bucket connection as a process started with other settings would."""
-    options = {**django_settings.STORAGES["default"]["OPTIONS"], **changes}
-    settings.STORAGES = {
-        **django_settings.STORAGES,
-        "default": {**django_settings.STORAGES["default"], "OPTIONS": options},
-    }
 
 
 FAULTS = {

@@ -3,14 +3,12 @@ server, refused once tampered with or expired."""
 
 import datetime
 import time
-import urllib.error
-import urllib.request
 import uuid
 
 import pytest
-from botocore.config import Config
 
 from catalog.presign import BucketUrls, grid_time
+from tests.storage.stacks import fetch
 
 SIGNED_AT = 1_764_620_000  # 2025-12-01T20:13:20Z
 
@@ -29,20 +27,11 @@ def our_urls(server, bucket: str, *, signed_at=SIGNED_AT, expires=3600, base_url
 
 
 def botocore_url(server, monkeypatch, bucket: str, key: str, *, expires=3600) -> str:
-    import boto3
     import botocore.auth
 
     moment = datetime.datetime.fromtimestamp(SIGNED_AT, datetime.UTC).replace(tzinfo=None)
     monkeypatch.setattr(botocore.auth, "get_current_datetime", lambda *args, **kwargs: moment)
-    client = boto3.client(
-        "s3",
-        endpoint_url=server.endpoint_url,
-        aws_access_key_id=server.access_key,
-        aws_secret_access_key=server.secret_key,
-        region_name=server.region,
-        config=Config(signature_version="s3v4", s3={"addressing_style": "path"}),
-    )
-    return client.generate_presigned_url(
+    return server.client().generate_presigned_url(
         "get_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=expires
     )
 
@@ -52,14 +41,6 @@ def bucket(s3_server):
     name = f"presign-{uuid.uuid4().hex[:12]}"
     s3_server.client().create_bucket(Bucket=name)
     return name
-
-
-def fetch(url: str) -> tuple[int, bytes]:
-    try:
-        with urllib.request.urlopen(url, timeout=30) as response:
-            return response.status, response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read()
 
 
 @pytest.mark.parametrize(

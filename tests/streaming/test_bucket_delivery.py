@@ -3,8 +3,6 @@ segment, sprite and thumbnail bytes straight from the bucket; the access rules a
 mode; the bucket's faults as the contract's JSON 404 / 503."""
 
 import re
-import urllib.error
-import urllib.request
 from urllib.parse import urljoin, urlsplit
 
 import pytest
@@ -14,27 +12,13 @@ from django.test import Client
 
 from catalog.models import Video, VideoStatus
 from catalog.storage import BucketFiles
+from tests.storage.stacks import fetch, point_storage, uris
 from tests.streaming.conftest import RUNGS
 from tests.streaming.http import body
 from tests.support import free_port
 
 PLAYLIST_TYPE = "application/vnd.apple.mpegurl"
 _BYTERANGE = re.compile(r"#EXT-X-BYTERANGE:(\d+)@(\d+)")
-
-
-def uris(playlist: bytes) -> list[str]:
-    lines = playlist.decode().splitlines()
-    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
-
-
-def fetch(url: str, headers: dict | None = None) -> tuple[int, bytes]:
-    """GET `url` as a browser would: no cookie, nothing of ours, only the URL's own authority."""
-    request = urllib.request.Request(url, headers=headers or {})
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read()
 
 
 @pytest.fixture
@@ -236,23 +220,14 @@ def test_a_missing_playlist_object_answers_404(auth_client, bucket_video, s3_med
     assert response.json() == {"detail": "Video segment not found."}
 
 
-def _point_storage(settings, **changes):
-    """Reconfigure the bucket connection as a restarted process with other settings would."""
-    options = {**django_settings.STORAGES["default"]["OPTIONS"], **changes}
-    settings.STORAGES = {
-        **django_settings.STORAGES,
-        "default": {**django_settings.STORAGES["default"], "OPTIONS": options},
-    }
-
-
 @pytest.mark.parametrize("fault", ["unreachable", "wrong credentials"])
 def test_a_store_out_of_reach_answers_503_with_a_sentence(
     auth_client, bucket_video, settings, fault
 ):
     if fault == "unreachable":
-        _point_storage(settings, endpoint_url=f"http://127.0.0.1:{free_port()}")
+        point_storage(settings, endpoint_url=f"http://127.0.0.1:{free_port()}")
     else:
-        _point_storage(settings, secret_key="not-the-secret")
+        point_storage(settings, secret_key="not-the-secret")
     caches["hot"].clear()
 
     response = auth_client.get(f"/api/video/{bucket_video.pk}/240p/index.m3u8")
@@ -268,5 +243,5 @@ def test_what_is_live_keeps_playing_from_the_cache_while_the_store_is_away(
 ):
     url = f"/api/video/{bucket_video.pk}/240p/index.m3u8"
     assert auth_client.get(url).status_code == 200
-    _point_storage(settings, endpoint_url=f"http://127.0.0.1:{free_port()}")
+    point_storage(settings, endpoint_url=f"http://127.0.0.1:{free_port()}")
     assert auth_client.get(url).status_code == 200  # a version's playlist never changes
