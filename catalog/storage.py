@@ -17,7 +17,6 @@ interrupted upload left behind.
 catalog and streaming ask `video_files()`; nothing else branches on the storage mode.
 """
 
-import logging
 import mimetypes
 import secrets
 import shutil
@@ -31,8 +30,6 @@ from django.conf import settings
 from django.core.files.storage import default_storage
 
 from catalog import outputs, selectors
-
-logger = logging.getLogger(__name__)
 
 HLS_PREFIX = "hls"
 # Uploading a ladder: files in parallel, each large file in parts (boto3's multipart transfer).
@@ -62,6 +59,7 @@ class LocalFiles:
         return ""
 
     def publish(self, video_id: int, built: Path, version: str) -> str:
+        """Make the output live (under the video's row lock); returns the version to record."""
         outputs.swap_in(video_id, built)
         return ""
 
