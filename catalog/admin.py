@@ -6,7 +6,14 @@ from pathlib import Path
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    JsonResponse,
+)
 from django.template.defaultfilters import filesizeformat
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
@@ -15,7 +22,7 @@ from catalog import outputs, services
 from catalog.links import stream_path
 from catalog.models import MAX_VIDEO_ID, Video
 from catalog.schemas import VideoStatusOut
-from catalog.storage import MediaStoreError
+from catalog.storage import MediaStoreError, video_files
 from catalog.uploads import validate_upload_size
 from transcoding.cli import clock
 
@@ -189,10 +196,13 @@ class VideoAdmin(admin.ModelAdmin):
         payload = [VideoStatusOut.from_orm(video).model_dump(mode="json") for video in videos]
         return JsonResponse({"videos": payload})
 
-    def thumbnail_view(self, request: HttpRequest, video_id: int) -> FileResponse:
+    def thumbnail_view(self, request: HttpRequest, video_id: int) -> HttpResponse:
         video = Video.objects.filter(pk=video_id).only("thumbnail").first()
         if video is None or not video.thumbnail or not self.has_view_permission(request):
             raise Http404("No thumbnail.")
+        url = video_files().stored_file_url(video.thumbnail.name)
+        if url:  # in the bucket: the browser loads it from there, not through Python
+            return HttpResponseRedirect(url)
         media_root = Path(settings.MEDIA_ROOT)
         file = outputs.servable_file(media_root, media_root, video.thumbnail.name)
         if file is None:

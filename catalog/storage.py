@@ -66,6 +66,11 @@ class LocalFiles:
     def thumbnail_name(self, video_id: int, version: str, relative: Path) -> str:
         return outputs.live_name(video_id, relative)
 
+    def stored_file_url(self, name: str) -> str | None:
+        """A short-lived URL a browser can load the stored file `name` from directly, or None
+        when this process sends it itself (local mode)."""
+        return None
+
     def remove_all(self, video_id: int) -> None:
         outputs.remove_all(video_id)
 
@@ -160,6 +165,9 @@ class BucketFiles(LocalFiles):
             raise MediaStoreError(_sentence(exc)) from exc
         except BotoCoreError as exc:
             raise MediaStoreError(_sentence(exc)) from exc
+
+    def stored_file_url(self, name: str) -> str | None:
+        return self._call(default_storage.url, name)  # presigned by django-storages
 
     def remove_all(self, video_id: int) -> None:
         self._delete_prefix(f"{HLS_PREFIX}/{video_id}/")

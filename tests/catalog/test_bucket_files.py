@@ -3,11 +3,13 @@ publish, the sweep of superseded and orphan versions, delete. Real ffmpeg, rows 
 
 import pytest
 from django.core.files.storage import default_storage
+from django.urls import reverse
 
 from catalog import outputs, tasks
 from catalog.models import Video, VideoStatus
 from catalog.services import video_delete, video_retranscode
 from catalog.storage import BucketFiles, video_files
+from tests.storage.stacks import fetch
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]  # real transcodes
 
@@ -28,7 +30,7 @@ def versions(client, video_id: int) -> set[str]:
 
 
 def test_upload_lands_in_the_bucket_and_the_ladder_is_published_under_a_version(
-    s3_media, upload, clip_small, settings
+    s3_media, upload, clip_small, settings, admin_client
 ):
     video = upload(clip_small, title="In the bucket", publish=True)
 
@@ -54,6 +56,12 @@ def test_upload_lands_in_the_bucket_and_the_ladder_is_published_under_a_version(
     # Scratch is gone; nothing of the output was left below MEDIA_ROOT.
     assert not list((outputs.hls_root() / outputs.WORK_FOLDER).iterdir())
     assert not (outputs.hls_root() / str(video.pk)).exists()
+    # Staff's thumbnail in the admin comes from the bucket too, by a presigned URL.
+    response = admin_client.get(reverse("admin:catalog_video_thumbnail", args=[video.pk]))
+    assert response.status_code == 302
+    assert response["Location"].startswith(f"{settings.S3_ENDPOINT_URL}/{bucket_name()}/hls/")
+    status, data = fetch(response["Location"])
+    assert (status, data[:2]) == (200, b"\xff\xd8")
 
 
 def test_a_retranscode_publishes_a_new_version_and_the_sweep_removes_the_old_after_the_grace(
