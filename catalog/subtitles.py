@@ -15,12 +15,12 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
 from catalog.languages import clean_language
 from catalog.models import Subtitle, Video
 from catalog.streaminfo import CACHE_SECONDS, StreamInfo, invalidate_on_commit
+from catalog.uploads import validate_upload_size
 from catalog.webvtt import SubtitleFormatError, webvtt_from_bytes
 
 EDITABLE_FIELDS = ("language", "name", "is_default")
@@ -29,13 +29,7 @@ EDITABLE_FIELDS = ("language", "name", "is_default")
 def webvtt_from_upload(file: File) -> str:
     """The WebVTT text of an uploaded SRT or WebVTT file; raises ValidationError saying why
     a file is refused (too large, not UTF-8, not parseable, no cues)."""
-    limit = settings.SUBTITLE_UPLOAD_MAX_BYTES
-    if file.size > limit:
-        raise ValidationError(
-            f"The subtitle file is {filesizeformat(file.size)}; "
-            f"subtitle files are limited to {filesizeformat(limit)}.",
-            code="too_large",
-        )
+    validate_upload_size(file, settings.SUBTITLE_UPLOAD_MAX_BYTES)
     file.seek(0)
     data = file.read()
     file.seek(0)

@@ -104,7 +104,7 @@ def test_an_absurdly_large_file_is_refused(settings, admin_client, film):
 
     response = change(admin_client, film, {"language": "en", "file": upload(SRT * 10)})
 
-    assert "subtitle files are limited to 100" in response.content.decode()
+    assert "uploads are limited to 100" in response.content.decode()
     assert not Subtitle.objects.exists()
     assert media_files(settings.MEDIA_ROOT) == []
 

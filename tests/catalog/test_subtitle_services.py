@@ -67,7 +67,7 @@ def test_a_bad_track_is_refused_and_nothing_is_stored(settings, film, fields, me
 def test_an_absurdly_large_file_is_refused_before_it_is_read(settings, film):
     settings.SUBTITLE_UPLOAD_MAX_BYTES = 1000
 
-    with pytest.raises(ValidationError, match="subtitle files are limited to 1000"):
+    with pytest.raises(ValidationError, match="uploads are limited to 1000"):
         subtitle_create(video=film, language="en", file=srt(SRT * 100))
 
     assert not Subtitle.objects.exists()
