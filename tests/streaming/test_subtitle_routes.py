@@ -245,3 +245,20 @@ def test_a_track_whose_file_is_gone_is_404(auth_client, subtitled, settings):
 
     assert response.status_code == 404
     assert response.json() == SUBTITLES_NOT_FOUND
+
+
+def test_with_x_accel_and_signed_links_the_tracks_are_still_sent_by_django(
+    auth_client, subtitled, settings
+):
+    settings.STREAMING_X_ACCEL = True
+    settings.STREAMING_SEGMENT_LINK_SECRET = "links-secret"
+
+    for path, starts in (("master.m3u8", b"#EXTM3U"), ("subtitles/en.m3u8", b"#EXTM3U"),
+                         ("subtitles/en.vtt", b"WEBVTT\nX-TIMESTAMP-MAP")):  # fmt: skip
+        response = auth_client.get(f"/api/video/{subtitled.pk}/{path}")
+        assert response.status_code == 200
+        assert "X-Accel-Redirect" not in response
+        assert body(response).startswith(starts)
+    # The WebVTT is read by the track's row, so its URI carries no link signature to check.
+    playlist = body(auth_client.get(f"/api/video/{subtitled.pk}/subtitles/en.m3u8"))
+    assert b"\nen.vtt\n" in playlist
