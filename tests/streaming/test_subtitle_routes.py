@@ -153,6 +153,7 @@ def test_the_webvtt_file_and_its_validators(auth_client, subtitled):
 
     assert response.status_code == 200
     assert response["Content-Type"] == "text/vtt"
+    assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Cache-Control"] == "private, no-cache"
     vtt = body(response)
     assert vtt.splitlines()[:3] == [b"WEBVTT", TIMESTAMP_MAP, b""]
