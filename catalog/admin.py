@@ -15,6 +15,7 @@ from catalog import outputs, services
 from catalog.links import stream_path
 from catalog.models import MAX_VIDEO_ID, Video
 from catalog.schemas import VideoStatusOut
+from catalog.subtitle_admin import SubtitleFormSet, SubtitleInline
 from catalog.uploads import validate_upload_size
 from transcoding.cli import clock
 
@@ -55,6 +56,7 @@ class VideoAdmin(admin.ModelAdmin):
     list_filter = ["status", "is_published", "category"]
     search_fields = ["title", "description"]
     actions = ["publish", "unpublish", "retranscode"]
+    inlines = [SubtitleInline]
     date_hierarchy = "created_at"
     add_fieldsets = (
         (None, {"fields": ["title", "description", "category", "original", "is_published"]}),
@@ -111,6 +113,12 @@ class VideoAdmin(admin.ModelAdmin):
         )
         obj.pk = created.pk  # the admin goes on with `obj`: log entry, redirect
         obj.original = created.original
+
+    def save_formset(self, request, form, formset, change):
+        if isinstance(formset, SubtitleFormSet):
+            formset.save_through_services(form.instance)
+        else:
+            super().save_formset(request, form, formset, change)
 
     def delete_model(self, request, obj):
         services.video_delete(video=obj)

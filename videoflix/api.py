@@ -10,6 +10,7 @@ from ninja.parser import Parser
 from accounts.api import router as accounts_router
 from catalog.api import router as catalog_router
 from streaming.api import router as streaming_router
+from streaming.subtitles_api import router as subtitles_router
 from videoflix.errors import ErrorOut, UnsupportedMediaType, install_error_handlers
 
 NUL_IN_TEXT = "Text may not contain NUL characters (\\u0000)."
@@ -77,4 +78,6 @@ def health(request: HttpRequest):
 
 api.add_router("", accounts_router)
 api.add_router("", catalog_router)
+# Before streaming: its segment route would also match the subtitle paths.
+api.add_router("", subtitles_router)
 api.add_router("", streaming_router)

@@ -309,6 +309,8 @@ STORAGES = {
 FILE_UPLOAD_MAX_MEMORY_SIZE = env_int("FILE_UPLOAD_MAX_MEMORY_SIZE", 2 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 10 * 1024 * 1024)
 VIDEO_UPLOAD_MAX_BYTES = env_int("VIDEO_UPLOAD_MAX_BYTES", 20 * 1024**3)
+# A feature film's subtitles are 50-150 KB; anything far larger is not a subtitle file.
+SUBTITLE_UPLOAD_MAX_BYTES = env_int("SUBTITLE_UPLOAD_MAX_BYTES", 2 * 1024**2)
 FILE_UPLOAD_PERMISSIONS = 0o644
 
 # Transcode jobs. Attempts count claims: transient failures and dead workers both use one up.
