@@ -88,7 +88,10 @@
 
     // --- scrub bar and storyboard ---------------------------------------------------------
     let dragging = false;
-    video.addEventListener("loadedmetadata", function () { scrubber.max = String(video.duration || 0); });
+    // MSE reports the duration once hls.js has read the playlist; it may be NaN or Infinity first.
+    video.addEventListener("durationchange", function () {
+      scrubber.max = String(Number.isFinite(video.duration) ? video.duration : 0);
+    });
     video.addEventListener("timeupdate", function () {
       if (!dragging) scrubber.value = String(video.currentTime);
     });
