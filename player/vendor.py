@@ -68,10 +68,20 @@ def install_with_npm(folder: Path = HERE, target: Path = TARGET) -> None:
         check=False,
     )
     if result.returncode != 0:
-        reason = (result.stderr.strip().splitlines() or ["npm ci failed"])[-1]
-        raise VendorError(f"npm ci could not install it from the npm registry ({reason}).")
+        raise VendorError(
+            f"npm ci could not install it from the npm registry ({_npm_reason(result.stderr)})."
+        )
     installed = folder / "node_modules" / PACKAGE
     _replace_target(target, {name: (installed / name).read_bytes() for name in FILES})
+
+
+def _npm_reason(stderr: str) -> str:
+    """npm's own words for the failure, without its stack trace and log-file hint."""
+    errors = [line.removeprefix("npm error").strip() for line in stderr.splitlines()]
+    errors = [line for line in errors if line]
+    found = next((line for line in errors if "reason:" in line), None)
+    found = found or next((line for line in errors if line.startswith("code ")), None)
+    return found or (errors[0] if errors else "npm ci failed")
 
 
 def install_from_registry(
