@@ -8,20 +8,18 @@ from ninja_jwt.tokens import AccessToken
 
 from catalog.models import VideoStatus
 from tests.streaming.http import body
+from tests.streaming.test_stream_for_viewer import stream_urls as first_stream_urls
 
 UNAUTHENTICATED = {"detail": "Authentication credentials were not provided or are invalid."}
 
 
 def stream_urls(video_id):
+    """Every streaming route: the first ones' list, the I-frame playlist and the storyboard."""
     return [
-        f"/api/video/{video_id}/master.m3u8",
-        f"/api/video/{video_id}/240p/index.m3u8",
+        *first_stream_urls(video_id),
         f"/api/video/{video_id}/240p/iframes.m3u8",
-        f"/api/video/{video_id}/240p/segment000.ts/",
-        f"/api/video/{video_id}/240p/segment000.ts",
         f"/api/video/{video_id}/storyboard.vtt",
         f"/api/video/{video_id}/storyboard/sprite000.jpg",
-        f"/api/video/{video_id}/thumbnail.jpg",
     ]
 
 
