@@ -14,6 +14,7 @@ from django.utils.html import format_html, format_html_join
 from catalog import outputs, services
 from catalog.links import stream_path
 from catalog.models import MAX_VIDEO_ID, Video
+from catalog.preview import preview_player_html
 from catalog.schemas import VideoStatusOut
 from catalog.subtitle_admin import SubtitleFormSet, SubtitleInline
 from catalog.uploads import validate_upload_size
@@ -82,6 +83,7 @@ class VideoAdmin(admin.ModelAdmin):
             "Source",
             {"fields": ["original", "source_metadata_display", "uploaded_by", "created_at"]},
         ),
+        ("Preview", {"fields": ["preview_player"]}),
     )
     # On an existing video only the first fieldset is editable; the rest is what happened.
     readonly_fields = [name for _, options in fieldsets[1:] for name in options["fields"]]
@@ -267,7 +269,15 @@ class VideoAdmin(admin.ModelAdmin):
         if not video.has_live_output:
             return "- (no output yet)"
         url = stream_path("video_master", video.pk)
-        return format_html('<a href="{}">{}</a> (plays with a viewer\'s access cookie)', url, url)
+        return format_html(
+            '<a href="{}">{}</a> (opens with this admin session or a viewer\'s access cookie)',
+            url,
+            url,
+        )
+
+    @admin.display(description="Player")
+    def preview_player(self, video: Video) -> str:
+        return preview_player_html(video)
 
     @admin.display(description="Output sizes")
     def output_sizes(self, video: Video) -> str:

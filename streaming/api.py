@@ -1,9 +1,10 @@
 """Protected HLS delivery: master and media playlists, segments and thumbnails.
 
-Every route needs a valid access token (cookie or Bearer) and a video the user may
-watch (`stream_for_viewer`); file names are checked by `servable_file` before any
-file is touched. Playlists use relative URIs, so a player that loaded the master
-playlist finds every other file through these same routes.
+Every route needs a valid access token (cookie or Bearer), or a staff member's Django
+session (the admin's preview player: staff sign in to the admin with a session, not a
+JWT), and a video the user may watch (`stream_for_viewer`); file names are checked by
+`servable_file` before any file is touched. Playlists use relative URIs, so a player
+that loaded the master playlist finds every other file through these same routes.
 
 Thumbnails need the token too. They only ever show in the signed-in catalog, and the
 front ends are same-site with the API (127.0.0.1:5500 and :8000: ports do not make
@@ -24,6 +25,7 @@ from django.http.response import HttpResponseBase
 from django.urls import register_converter
 from ninja import Router
 from ninja.errors import HttpError
+from ninja.security import django_auth_is_staff
 
 from accounts.auth import jwt_auth
 from catalog.outputs import ServableFile, live_dir, servable_file
@@ -37,7 +39,10 @@ from streaming.selectors import rung_for_request, stream_for_viewer
 from streaming.subtitles import master_with_subtitles
 from videoflix.errors import ErrorOut
 
-router = Router(tags=["streaming"], auth=jwt_auth)
+# The token first: viewers' requests never touch the session. Only staff sessions count, so
+# the admin's login opens nothing to anyone else, and every route here is a GET or HEAD, which
+# no CSRF check concerns (ninja's session auth would check one for a write).
+router = Router(tags=["streaming"], auth=[jwt_auth, django_auth_is_staff])
 
 PLAYLIST_TYPE = "application/vnd.apple.mpegurl"
 SEGMENT_TYPE = "video/MP2T"

@@ -260,6 +260,11 @@ ANYMAIL = {
 # --- Files ----------------------------------------------------------------------------
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
+# The admin preview player's hls.js, put here by `make setup` or the image build
+# (player/vendor.py). Listed only when present: without it the admin says the player is
+# unavailable, and Django's check would warn about a missing folder.
+PLAYER_STATIC_DIR = BASE_DIR / "player" / "static"
+STATICFILES_DIRS = [PLAYER_STATIC_DIR] if PLAYER_STATIC_DIR.is_dir() else []
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
 # Where media lives: "local" (MEDIA_ROOT, the embedded default) or "s3" (a private
