@@ -42,7 +42,8 @@ from videoflix.errors import ErrorOut
 # The token first: viewers' requests never touch the session. Only staff sessions count, so
 # the admin's login opens nothing to anyone else, and every route here is a GET or HEAD, which
 # no CSRF check concerns (ninja's session auth would check one for a write).
-router = Router(tags=["streaming"], auth=[jwt_auth, django_auth_is_staff])
+VIEWER_AUTH = [jwt_auth, django_auth_is_staff]
+router = Router(tags=["streaming"], auth=VIEWER_AUTH)
 
 PLAYLIST_TYPE = "application/vnd.apple.mpegurl"
 SEGMENT_TYPE = "video/MP2T"

@@ -12,14 +12,13 @@ from django.http.response import HttpResponseBase
 from ninja import Router
 from ninja.errors import HttpError
 
-from accounts.auth import jwt_auth
 from catalog.languages import normalized_language
 from catalog.subtitles import SubtitleTrack, SubtitleTracks, subtitle_tracks
-from streaming.api import PLAYLIST_CACHE, PLAYLIST_TYPE, _file_route, _viewable
+from streaming.api import PLAYLIST_CACHE, PLAYLIST_TYPE, VIEWER_AUTH, _file_route, _viewable
 from streaming.responses import bytes_response
 from streaming.subtitles import subtitle_playlist, webvtt_segment
 
-router = Router(tags=["streaming"], auth=jwt_auth)
+router = Router(tags=["streaming"], auth=VIEWER_AUTH)
 
 SUBTITLES_NOT_FOUND = "Subtitles not found."
 WEBVTT_TYPE = "text/vtt"

@@ -153,3 +153,21 @@ def test_the_openapi_document_names_both_ways_in(client):
         ("cookie", settings.AUTH_COOKIE_ACCESS),
         ("cookie", settings.SESSION_COOKIE_NAME),
     }
+
+
+def test_a_staff_session_reads_the_subtitle_tracks_the_master_lists(user, staff_user, unpublished):
+    """The preview player follows the master's subtitle group, so those routes take it too."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from catalog.subtitles import subtitle_create
+
+    subtitle_create(
+        video=unpublished,
+        language="en",
+        file=SimpleUploadedFile("en.vtt", b"WEBVTT\n\n00:00.000 --> 00:01.000\nHello\n"),
+    )
+    staff, viewer = session_client(staff_user), session_client(user)
+    for name in ("en.m3u8", "en.vtt"):
+        url = f"/api/video/{unpublished.pk}/subtitles/{name}"
+        assert staff.get(url).status_code == 200, url
+        assert viewer.get(url).json() == UNAUTHENTICATED
