@@ -27,10 +27,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.nginx import free_port, running_nginx, s3_site  # noqa: E402
-from benchmarks.segment_delivery import WrkResult, fetch_body, run_wrk  # noqa: E402
+from benchmarks.segment_delivery import (  # noqa: E402
+    WrkResult,
+    fetch_body,
+    run_wrk,
+    write_readme,
+)
 from tests.s3server import S3Server  # noqa: E402
 
-README = ROOT / "benchmarks" / "README.md"
 BUCKET = "films"
 KEY = "hls/1/v1/720p/segment000.ts"
 TARGETS = ["nginx", "store", "proxy"]
@@ -126,18 +130,6 @@ def render_table(results, *, args, segment_size: int, load: tuple[float, float])
     return "\n".join(lines)
 
 
-def write_readme(table: str) -> None:
-    start, end = "<!-- s3-segment-delivery:start -->", "<!-- s3-segment-delivery:end -->"
-    text = README.read_text()
-    block = f"{start}\n{table}\n{end}"
-    if start in text:
-        before, rest = text.split(start, 1)
-        text = before + block + rest.split(end, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + block + "\n"
-    README.write_text(text)
-
-
 def main() -> None:
     args = parse_args()
     with tempfile.TemporaryDirectory(prefix="s3-segment-delivery-") as folder:
@@ -180,8 +172,8 @@ def main() -> None:
                 load_after = os.getloadavg()[0]
     table = render_table(results, args=args, segment_size=len(data), load=(load_before, load_after))
     print(table)
-    if args.readme:
-        write_readme(table)
+    if args.readme:  # between the <!-- segment-delivery:s3-bucket:... --> markers
+        write_readme(table, database="s3-bucket")
 
 
 if __name__ == "__main__":

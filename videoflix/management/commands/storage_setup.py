@@ -16,6 +16,7 @@ through the nginx proxy under the API's origin (S3_MEDIA_BASE_URL, deploy/nginx/
 import urllib.error
 import urllib.request
 import uuid
+from collections.abc import Callable
 
 from botocore.exceptions import ClientError
 from django.conf import settings
@@ -58,6 +59,30 @@ LIFECYCLE_RULE = {
     "Status": "Enabled",
     "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": ABORT_AFTER_DAYS},
 }
+
+
+def current_rules(doing: str, read: Callable[[], list[dict]], *, absent: str) -> list[dict]:
+    """The bucket's rules `read()` returns: none when the store answers `absent` (no rules set)
+    or does not implement them at all (then setting them says so)."""
+    with explained(doing):
+        try:
+            return read()
+        except ClientError as exc:
+            if error_code(exc) not in {absent, *_UNSUPPORTED}:
+                raise
+            return []
+
+
+def applied(doing: str, write: Callable[[], object]) -> bool:
+    """Run `write()`; False when the store does not implement it, any other refusal raises."""
+    try:
+        with explained(doing):
+            write()
+    except StoreProblem as problem:
+        if error_code(problem.__cause__) not in _UNSUPPORTED:
+            raise
+        return False
+    return True
 
 
 class Command(BaseCommand):
@@ -104,67 +129,57 @@ class Command(BaseCommand):
 
     def ensure_cors(self, client) -> None:
         bucket = settings.S3_BUCKET
-        with explained("reading the bucket's CORS rules"):
-            try:
-                rules = client.get_bucket_cors(Bucket=bucket)["CORSRules"]
-            except ClientError as exc:
-                if error_code(exc) != "NoSuchCORSConfiguration":
-                    raise
-                rules = []
+        rules = current_rules(
+            "reading the bucket's CORS rules",
+            lambda: client.get_bucket_cors(Bucket=bucket)["CORSRules"],
+            absent="NoSuchCORSConfiguration",
+        )
         others = [rule for rule in rules if rule.get("ID") != CORS_RULE_ID]
         origins = settings.CORS_ALLOWED_ORIGINS
         wanted = [*others, cors_rule(origins)] if origins else others
         if wanted == rules:
             self.stdout.write("CORS rules unchanged.")
-            return
-        try:
-            with explained("setting the bucket's CORS rules"):
-                if wanted:
-                    client.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": wanted})
-                else:
-                    client.delete_bucket_cors(Bucket=bucket)
-        except StoreProblem as problem:
-            if error_code(problem.__cause__) not in _UNSUPPORTED:
-                raise
+        elif not applied(
+            "setting the bucket's CORS rules",
+            lambda: (
+                client.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": wanted})
+                if wanted
+                else client.delete_bucket_cors(Bucket=bucket)
+            ),
+        ):
             self.stderr.write(
                 "This store does not accept CORS rules: serve the bucket to viewers through the "
                 "nginx proxy under the API's origin (S3_MEDIA_BASE_URL, deploy/nginx/README.md)."
             )
-            return
-        if origins:
+        elif origins:
             self.stdout.write(f"CORS: GET and HEAD with credentials from {', '.join(origins)}.")
         else:
             self.stdout.write("CORS: no front-end origin (CORS_ALLOWED_ORIGINS is empty).")
 
     def ensure_lifecycle(self, client) -> None:
         bucket = settings.S3_BUCKET
-        with explained("reading the bucket's lifecycle rules"):
-            try:
-                rules = client.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]
-            except ClientError as exc:
-                if error_code(exc) not in {"NoSuchLifecycleConfiguration", *_UNSUPPORTED}:
-                    raise
-                rules = []
+        rules = current_rules(
+            "reading the bucket's lifecycle rules",
+            lambda: client.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"],
+            absent="NoSuchLifecycleConfiguration",
+        )
         wanted = [*(rule for rule in rules if rule.get("ID") != LIFECYCLE_RULE_ID), LIFECYCLE_RULE]
         if wanted == rules:
             self.stdout.write("Lifecycle rule unchanged.")
-            return
-        try:
-            with explained("setting the bucket's lifecycle rules"):
-                client.put_bucket_lifecycle_configuration(
-                    Bucket=bucket, LifecycleConfiguration={"Rules": wanted}
-                )
-        except StoreProblem as problem:
-            if error_code(problem.__cause__) not in _UNSUPPORTED:
-                raise
+        elif not applied(
+            "setting the bucket's lifecycle rules",
+            lambda: client.put_bucket_lifecycle_configuration(
+                Bucket=bucket, LifecycleConfiguration={"Rules": wanted}
+            ),
+        ):
             self.stderr.write(
                 "This store does not accept lifecycle rules: abort incomplete multipart uploads "
                 "with the store's own tools."
             )
-            return
-        self.stdout.write(
-            f"Lifecycle: incomplete multipart uploads are aborted after {ABORT_AFTER_DAYS} day."
-        )
+        else:
+            self.stdout.write(
+                f"Lifecycle: incomplete multipart uploads are aborted after {ABORT_AFTER_DAYS} day."
+            )
 
     def report_credentialed_cors(self, client) -> None:
         """A signed GET as a front end sends it: does the answer let a credentialed XHR read?"""
