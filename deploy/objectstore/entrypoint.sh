@@ -4,7 +4,7 @@
 set -eu
 : "${S3_ACCESS_KEY_ID:?set S3_ACCESS_KEY_ID}"
 : "${S3_SECRET_ACCESS_KEY:?set S3_SECRET_ACCESS_KEY}"
-identities=/tmp/s3-identities.json
+identities="${TMPDIR:-/tmp}/s3-identities.json"
 python - "$identities" <<'PY'
 import json, os, sys
 
