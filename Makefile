@@ -72,7 +72,7 @@ test-fast: setup
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/hadolint Containerfile
+	$(VENV)/bin/hadolint Containerfile deploy/objectstore/Containerfile
 
 clean:
 	rm -rf $(VENV) var staticfiles media .pytest_cache .ruff_cache player/node_modules player/static
