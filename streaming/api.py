@@ -1,9 +1,10 @@
 """Protected HLS delivery: master and media playlists, segments and thumbnails.
 
-Every route needs a valid access token (cookie or Bearer) and a video the user may
-watch (`stream_for_viewer`); file names are checked by `servable_file` before any
-file is touched. Playlists use relative URIs, so a player that loaded the master
-playlist finds every other file through these same routes.
+Every route needs a valid access token (cookie or Bearer), or a staff member's Django
+session (the admin's preview player: staff sign in to the admin with a session, not a
+JWT), and a video the user may watch (`stream_for_viewer`); file names are checked by
+`servable_file` before any file is touched. Playlists use relative URIs, so a player
+that loaded the master playlist finds every other file through these same routes.
 
 Thumbnails need the token too. They only ever show in the signed-in catalog, and the
 front ends are same-site with the API (127.0.0.1:5500 and :8000: ports do not make
@@ -18,9 +19,11 @@ from django.http.response import HttpResponseBase
 from django.urls import register_converter
 from ninja import Router
 from ninja.errors import HttpError
+from ninja.security import django_auth_is_staff
 
 from accounts.auth import jwt_auth
 from catalog.streaminfo import StreamInfo
+from catalog.subtitles import subtitle_tracks
 from streaming.delivery import (
     PLAYLIST_TYPE,
     SEGMENT_NOT_FOUND,
@@ -34,7 +37,11 @@ from streaming.paths import is_resolution, is_segment, is_sprite
 from streaming.selectors import rung_for_request, stream_for_viewer
 from videoflix.errors import ErrorOut
 
-router = Router(tags=["streaming"], auth=jwt_auth)
+# The token first: viewers' requests never touch the session. Only staff sessions count, so
+# the admin's login opens nothing to anyone else, and every route here is a GET or HEAD, which
+# no CSRF check concerns (ninja's session auth would check one for a write).
+VIEWER_AUTH = [jwt_auth, django_auth_is_staff]
+router = Router(tags=["streaming"], auth=VIEWER_AUTH)
 
 VIDEO_NOT_FOUND = "Video not found."
 VARIANT_PLAYLIST = "index.m3u8"
@@ -57,9 +64,15 @@ _IMAGE_RESPONSES = {**_FILE_RESPONSES, 302: None}
 
 
 def _file_route(
-    path: str, url_name: str, *content_types: str, responses=_FILE_RESPONSES, **documentation
+    path: str,
+    url_name: str,
+    *content_types: str,
+    on: Router = router,
+    responses=_FILE_RESPONSES,
+    **documentation,
 ):
-    """Register a file view for GET (documented when it names `content_types`) and HEAD.
+    """Register a file view on router `on` for GET (documented when it names `content_types`)
+    and HEAD.
 
     HEAD stays out of the OpenAPI document so each operation id appears once.
     """
@@ -72,8 +85,8 @@ def _file_route(
         openapi = {"openapi_extra": extra, **documentation}
 
     def register(view):
-        router.get(path, url_name=url_name, response=responses, **openapi)(view)
-        router.api_operation(
+        on.get(path, url_name=url_name, response=responses, **openapi)(view)
+        on.api_operation(
             ["HEAD"], path, url_name=url_name, response=responses, include_in_schema=False
         )(view)
         return view
@@ -95,7 +108,8 @@ def _viewable(request: HttpRequest, video_id: int) -> StreamInfo:
     summary="Adaptive master playlist",
 )
 def video_master(request: HttpRequest, video_id: int) -> HttpResponseBase:
-    return viewer_delivery().master(request, _viewable(request, video_id))
+    info = _viewable(request, video_id)
+    return viewer_delivery().master(request, info, subtitle_tracks(info).tracks)
 
 
 @_file_route(

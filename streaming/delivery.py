@@ -12,9 +12,11 @@ The routes (streaming.api) check names and access first, then ask `viewer_delive
 answer is the route's whole response. Where the files live is catalog.storage's business.
 """
 
+import hashlib
 import mimetypes
 import os
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from django.conf import settings
@@ -27,6 +29,7 @@ from catalog.outputs import ServableFile, live_dir, servable_file
 from catalog.presign import BucketUrls, grid_time
 from catalog.storage import MediaStoreError, version_prefix, video_files
 from catalog.streaminfo import StreamInfo
+from catalog.subtitles import SubtitleTrack
 from streaming.links import segment_links_for
 from streaming.playlists import (
     playlist_for_sibling_url,
@@ -34,6 +37,7 @@ from streaming.playlists import (
     rewrite_relative_uris,
 )
 from streaming.responses import bytes_response, file_response, file_version
+from streaming.subtitles import master_with_subtitles
 
 PLAYLIST_TYPE = "application/vnd.apple.mpegurl"
 SEGMENT_TYPE = "video/MP2T"
@@ -69,27 +73,26 @@ BUCKET_PLAYLIST_CACHE_SECONDS = 3600
 class LocalDelivery:
     """Files under MEDIA_ROOT/hls/<id> (a symlink to the live version)."""
 
-    def master(self, request: HttpRequest, info: StreamInfo) -> HttpResponseBase:
-        return file_response(
-            request,
-            self._file(info.video_id, "master.m3u8", SEGMENT_NOT_FOUND),
-            content_type=PLAYLIST_TYPE,
-            cache_control=PLAYLIST_CACHE,
-        )
+    def master(
+        self, request: HttpRequest, info: StreamInfo, subtitles: Sequence[SubtitleTrack]
+    ) -> HttpResponseBase:
+        """The master playlist the transcode wrote, with the video's subtitle tracks added."""
+        file = self._file(info.video_id, "master.m3u8", SEGMENT_NOT_FOUND)
+        if not subtitles:
+            return file_response(
+                request, file, content_type=PLAYLIST_TYPE, cache_control=PLAYLIST_CACHE
+            )
+        master, stat = _read_playlist(file)
+        return _master_response(request, master, file_version(stat), int(stat.st_mtime), subtitles)
 
     def rung_playlist(
         self, request: HttpRequest, info: StreamInfo, resolution: str, rung: str, name: str
     ) -> HttpResponseBase:
         """A media playlist of `rung` served for `resolution`, its segment URIs pointing at
         that rung, signed when links are on, and naming the output's version."""
-        file = self._file(info.video_id, f"{rung}/{name}", SEGMENT_NOT_FOUND)
-        # Small by nature (one line per segment), so it is rewritten in memory.
-        try:
-            with open(file.path, "rb") as handle:
-                stat = os.fstat(handle.fileno())
-                playlist = handle.read()
-        except OSError:
-            raise HttpError(404, SEGMENT_NOT_FOUND) from None
+        playlist, stat = _read_playlist(
+            self._file(info.video_id, f"{rung}/{name}", SEGMENT_NOT_FOUND)
+        )
         output_version = file_version(stat)
         etag = output_version
         if rung != resolution:
@@ -163,8 +166,16 @@ class LocalDelivery:
 class BucketDelivery:
     """Files under hls/<id>/<version>/ in the bucket: playlists through Django, bytes direct."""
 
-    def master(self, request: HttpRequest, info: StreamInfo) -> HttpResponseBase:
-        return self._playlist(request, info, "master.m3u8", PLAYLIST_TYPE, SEGMENT_NOT_FOUND)
+    def master(
+        self, request: HttpRequest, info: StreamInfo, subtitles: Sequence[SubtitleTrack]
+    ) -> HttpResponseBase:
+        if not subtitles:
+            return self._playlist(request, info, "master.m3u8", PLAYLIST_TYPE, SEGMENT_NOT_FOUND)
+        master = _bucket_file(info, "master.m3u8")
+        if master is None:
+            raise HttpError(404, SEGMENT_NOT_FOUND)
+        version = info.output_version
+        return _master_response(request, master, version, _version_time(version), subtitles)
 
     def rung_playlist(
         self, request: HttpRequest, info: StreamInfo, resolution: str, rung: str, name: str
@@ -228,7 +239,7 @@ class BucketDelivery:
             request,
             rewrite(text) if rewrite else text,
             etag=f'"{version}-{variant}"' if variant else f'"{version}"',
-            last_modified=int(version[:16], 16) // 10**9,
+            last_modified=_version_time(version),
             content_type=content_type,
             cache_control=PLAYLIST_CACHE,
         )
@@ -267,6 +278,41 @@ def _bucket_file(info: StreamInfo, name: str) -> bytes | None:
     if text is not None:
         caches["hot"].set(key, text, BUCKET_PLAYLIST_CACHE_SECONDS)
     return text
+
+
+def _read_playlist(file: ServableFile) -> tuple[bytes, os.stat_result]:
+    """A playlist's bytes and the stat of the very file read: small by nature (a line or two
+    per segment or rung), so it is rewritten in memory."""
+    try:
+        with open(file.path, "rb") as handle:
+            return handle.read(), os.fstat(handle.fileno())
+    except OSError:
+        raise HttpError(404, SEGMENT_NOT_FOUND) from None
+
+
+def _master_response(
+    request: HttpRequest,
+    master: bytes,
+    output_version: str,
+    modified: int,
+    subtitles: Sequence[SubtitleTrack],
+) -> HttpResponseBase:
+    """The master with its subtitle tracks joined (streaming.subtitles), validated by both."""
+    versions = "-".join(track.version for track in subtitles)
+    etag = f"{output_version}-{hashlib.sha256(versions.encode()).hexdigest()[:12]}"
+    return bytes_response(
+        request,
+        master_with_subtitles(master, subtitles),
+        etag=f'"{etag}"',
+        last_modified=max(modified, *(track.modified for track in subtitles)),
+        content_type=PLAYLIST_TYPE,
+        cache_control=PLAYLIST_CACHE,
+    )
+
+
+def _version_time(version: str) -> int:
+    """When a bucket version was made (its name starts with the nanoseconds, in hex)."""
+    return int(version[:16], 16) // 10**9
 
 
 def _signed_sprite(line: bytes, urls: BucketUrls, prefix: str) -> bytes:

@@ -260,6 +260,11 @@ ANYMAIL = {
 # --- Files ----------------------------------------------------------------------------
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
+# The admin preview player's hls.js, put here by `make setup` or the image build
+# (player/vendor.py). Listed only when present: without it the admin says the player is
+# unavailable, and Django's check would warn about a missing folder.
+PLAYER_STATIC_DIR = BASE_DIR / "player" / "static"
+STATICFILES_DIRS = [PLAYER_STATIC_DIR] if PLAYER_STATIC_DIR.is_dir() else []
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
 # Where media lives: "local" (MEDIA_ROOT, the embedded default) or "s3" (a private
@@ -315,6 +320,8 @@ STORAGES = {
 FILE_UPLOAD_MAX_MEMORY_SIZE = env_int("FILE_UPLOAD_MAX_MEMORY_SIZE", 2 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 10 * 1024 * 1024)
 VIDEO_UPLOAD_MAX_BYTES = env_int("VIDEO_UPLOAD_MAX_BYTES", 20 * 1024**3)
+# A feature film's subtitles are 50-150 KB; anything far larger is not a subtitle file.
+SUBTITLE_UPLOAD_MAX_BYTES = env_int("SUBTITLE_UPLOAD_MAX_BYTES", 2 * 1024**2)
 FILE_UPLOAD_PERMISSIONS = 0o644
 
 # Transcode jobs. Attempts count claims: transient failures and dead workers both use one up.

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("catalog", "0003_video_output_features"),
+        ("catalog", "0004_subtitle_tracks"),
     ]
 
     operations = [
