@@ -6,31 +6,29 @@ import io
 
 import pytest
 from django.conf import settings as django_settings
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from huey.contrib.djhuey import HUEY
 
 from catalog import tasks
-from catalog.models import Category, Video, VideoStatus
+from catalog.models import Video, VideoStatus
 from catalog.services import video_retranscode
-from tests.storage.stacks import point_storage
+from tests.catalog.test_admin import CHANGELIST, add_form
+from tests.storage.store_settings import reconfigure_store
 from tests.support import free_port
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-CHANGELIST = "/admin/catalog/video/"
-
 
 FAULTS = {
-    "unreachable": ({"endpoint_url": "http://127.0.0.1:{port}"}, "cannot be reached"),
-    "wrong credentials": ({"secret_key": "not-the-secret"}, "refused our credentials"),
+    "unreachable": ({"S3_ENDPOINT_URL": "http://127.0.0.1:{port}"}, "cannot be reached"),
+    "wrong credentials": ({"S3_SECRET_ACCESS_KEY": "not-the-secret"}, "refused our credentials"),
 }
 
 
 def break_store(settings, fault: str) -> str:
     changes, sentence = FAULTS[fault]
     port = free_port()
-    point_storage(settings, **{k: v.format(port=port) for k, v in changes.items()})
+    reconfigure_store(settings, **{k: v.format(port=port) for k, v in changes.items()})
     return sentence
 
 
@@ -39,12 +37,7 @@ def test_an_admin_upload_answers_503_with_a_sentence_and_saves_nothing(
     s3_media, settings, admin_client, clip_small, fault
 ):
     sentence = break_store(settings, fault)
-    form = {
-        "title": "Uploaded while the store is away",
-        "description": "",
-        "category": Category.DRAMA,
-        "original": SimpleUploadedFile(clip_small.name, clip_small.read_bytes(), "video/mp4"),
-    }
+    form = add_form(clip_small, title="Uploaded while the store is away")
 
     response = admin_client.post(f"{CHANGELIST}add/", form)
 
@@ -79,6 +72,7 @@ def test_a_transcode_retries_with_back_off_and_the_live_version_stays(
     assert video.status == VideoStatus.READY
     assert live
     HUEY.flush()
+    endpoint, secret = settings.S3_ENDPOINT_URL, settings.S3_SECRET_ACCESS_KEY
 
     sentence = break_store(settings, fault)
     video_retranscode(video=video)
@@ -93,9 +87,7 @@ def test_a_transcode_retries_with_back_off_and_the_live_version_stays(
     assert retry.args == (video.pk,)
 
     # The store comes back: the retry publishes a new version.
-    point_storage(
-        settings, endpoint_url=s3_media.meta.endpoint_url, secret_key=settings.S3_SECRET_ACCESS_KEY
-    )
+    reconfigure_store(settings, S3_ENDPOINT_URL=endpoint, S3_SECRET_ACCESS_KEY=secret)
     tasks.transcode_video.call_local(video.pk)
     video.refresh_from_db()
     assert video.status == VideoStatus.READY, video.error

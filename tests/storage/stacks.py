@@ -22,18 +22,6 @@ def s3_environment(server: S3Server, bucket: str, endpoint_url: str = "") -> dic
     }
 
 
-def point_storage(settings, **changes) -> None:
-    """Reconfigure this process's bucket connection (pytest-django's `settings`), as a process
-    started with other S3_* settings would have it."""
-    from django.conf import settings as current
-
-    options = {**current.STORAGES["default"]["OPTIONS"], **changes}
-    settings.STORAGES = {
-        **current.STORAGES,
-        "default": {**current.STORAGES["default"], "OPTIONS": options},
-    }
-
-
 def fetch(url: str, headers: dict | None = None) -> tuple[int, bytes]:
     request = urllib.request.Request(url, headers=headers or {})
     try:

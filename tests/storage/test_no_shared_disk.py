@@ -9,6 +9,7 @@ import uuid
 import pytest
 import requests
 
+from tests.catalog.test_admin import NO_SUBTITLES
 from tests.faults.conftest import FAST_JOBS
 from tests.faults.conftest import wait_for_status as wait_for_row
 from tests.live_server import LiveStack
@@ -42,6 +43,7 @@ def admin_upload(stack: LiveStack, source, *, email: str, password: str) -> None
                 "description": "",
                 "category": "drama",
                 "is_published": "on",
+                **NO_SUBTITLES,
             },
             files={"original": (source.name, film, "video/mp4")},
             timeout=300,

@@ -12,7 +12,8 @@ from django.test import Client
 
 from catalog.models import Video, VideoStatus
 from catalog.storage import BucketFiles
-from tests.storage.stacks import fetch, point_storage, uris
+from tests.storage.stacks import fetch, uris
+from tests.storage.store_settings import reconfigure_store
 from tests.streaming.conftest import RUNGS
 from tests.streaming.http import body
 from tests.support import free_port
@@ -225,9 +226,9 @@ def test_a_store_out_of_reach_answers_503_with_a_sentence(
     auth_client, bucket_video, settings, fault
 ):
     if fault == "unreachable":
-        point_storage(settings, endpoint_url=f"http://127.0.0.1:{free_port()}")
+        reconfigure_store(settings, S3_ENDPOINT_URL=f"http://127.0.0.1:{free_port()}")
     else:
-        point_storage(settings, secret_key="not-the-secret")
+        reconfigure_store(settings, S3_SECRET_ACCESS_KEY="not-the-secret")
     caches["hot"].clear()
 
     response = auth_client.get(f"/api/video/{bucket_video.pk}/240p/index.m3u8")
@@ -243,5 +244,5 @@ def test_what_is_live_keeps_playing_from_the_cache_while_the_store_is_away(
 ):
     url = f"/api/video/{bucket_video.pk}/240p/index.m3u8"
     assert auth_client.get(url).status_code == 200
-    point_storage(settings, endpoint_url=f"http://127.0.0.1:{free_port()}")
+    reconfigure_store(settings, S3_ENDPOINT_URL=f"http://127.0.0.1:{free_port()}")
     assert auth_client.get(url).status_code == 200  # a version's playlist never changes
