@@ -1,13 +1,23 @@
 """The catalog router: what viewers may watch, and the staff's job controls."""
 
+from django.db import IntegrityError
 from django.http import HttpRequest
 from ninja import Router, Status
 from ninja.errors import HttpError
 
 from accounts.auth import jwt_auth
-from catalog import selectors, services
+from catalog import selectors, services, watch_progress
 from catalog.models import Video
-from catalog.schemas import TranscodeAcceptedOut, VideoDetailOut, VideoListOut, VideoStatusOut
+from catalog.schemas import (
+    ContinueWatchingOut,
+    TranscodeAcceptedOut,
+    VideoDetailOut,
+    VideoListOut,
+    VideoStatusOut,
+    WatchProgressIn,
+    WatchProgressOut,
+)
+from catalog.streaminfo import stream_for_viewer
 from videoflix.errors import ErrorOut
 
 router = Router(tags=["catalog"])
@@ -41,6 +51,7 @@ def video_detail(request: HttpRequest, video_id: int):
     video = selectors.video_get_visible(video_id=video_id, staff=request.auth.is_staff)
     if video is None:
         raise HttpError(404, NOT_FOUND)
+    video.position_seconds = watch_progress.watch_position_get(user=request.auth, video_id=video.pk)
     return video
 
 
@@ -85,3 +96,44 @@ def video_transcode(request: HttpRequest, video_id: int):
     except services.VideoBusyError as exc:
         raise HttpError(409, str(exc)) from exc
     return Status(202, {"detail": "Transcode accepted", "video_id": video.pk})
+
+
+@router.put(
+    "/video/{video_id}/progress/",
+    response={
+        200: WatchProgressOut,
+        400: ErrorOut,
+        401: ErrorOut,
+        403: ErrorOut,
+        404: ErrorOut,
+        415: ErrorOut,
+    },
+    auth=jwt_auth,
+    url_name="video_progress",
+)
+def video_progress(request: HttpRequest, video_id: int, payload: WatchProgressIn):
+    """Report the viewer's position in a film they may watch; players send it every few
+    seconds and the last report wins. Past the end counts as the end; from 95 % on the film
+    is finished and leaves continue watching."""
+    info = stream_for_viewer(video_id=video_id, user=request.auth)
+    if info is None:
+        raise HttpError(404, NOT_FOUND)
+    try:
+        progress = watch_progress.watch_progress_record(
+            user=request.auth, info=info, position_seconds=payload.position_seconds
+        )
+    except IntegrityError:  # the film was deleted since its stream facts were cached
+        raise HttpError(404, NOT_FOUND) from None
+    progress.duration = info.duration
+    return progress
+
+
+@router.get(
+    "/continue-watching/",
+    response={200: list[ContinueWatchingOut], 401: ErrorOut},
+    auth=jwt_auth,
+    url_name="continue_watching",
+)
+def continue_watching(request: HttpRequest):
+    """The viewer's unfinished films (still streamable), most recently watched first."""
+    return watch_progress.continue_watching_list(user=request.auth)

@@ -1,0 +1,81 @@
+"""Watch progress: where each viewer stopped in each film, and what they may continue watching.
+
+Players report the position every few seconds, so the write is one statement: an upsert
+(INSERT ... ON CONFLICT DO UPDATE) of the one row per (viewer, film); the last report wins.
+The access check before it reads the cached stream facts (catalog.streaminfo), so a warm
+report costs that statement alone.
+"""
+
+from django.db.models import F, FilteredRelation, Q, QuerySet
+from django.utils import timezone
+
+from accounts.models import User
+from catalog.models import Video, WatchProgress
+from catalog.selectors import LIST_FIELDS
+from catalog.streaminfo import StreamInfo
+
+# Watched this far, a film counts as finished: the credits need not be sat through.
+FINISHED_SHARE = 0.95
+# The row shows a handful; more than this is never "continue watching" any more.
+CONTINUE_WATCHING_MAX = 50
+
+
+def watch_progress_record(
+    *, user: User, info: StreamInfo, position_seconds: float
+) -> WatchProgress:
+    """Record the viewer's position in the film `info` describes (checked watchable by the
+    caller): clamped to the film's end, finished from 95 % on.
+
+    Not under @transaction.atomic: the upsert is one statement, atomic by itself, and an
+    explicit transaction would add two round trips to every report of every player.
+    Raises IntegrityError when the film or the viewer was deleted a moment ago.
+    """
+    duration = info.duration
+    if duration:
+        position_seconds = min(position_seconds, duration)
+    progress = WatchProgress(
+        user=user,
+        video_id=info.video_id,
+        position_seconds=position_seconds,
+        finished=bool(duration) and position_seconds >= FINISHED_SHARE * duration,
+        updated_at=timezone.now(),
+    )
+    WatchProgress.objects.bulk_create(
+        [progress],
+        update_conflicts=True,
+        unique_fields=["user", "video"],
+        update_fields=["position_seconds", "finished", "updated_at"],
+    )
+    return progress
+
+
+def progress_percent(position_seconds: float, duration: float | None) -> float | None:
+    if not duration:
+        return None
+    return round(min(100.0, 100 * position_seconds / duration), 1)
+
+
+def continue_watching_list(*, user: User) -> QuerySet[Video]:
+    """The viewer's unfinished films that are still streamable, most recently watched first,
+    each annotated with `position_seconds` and `watched_at`: one query."""
+    viewers_own = FilteredRelation("watch_progress", condition=Q(watch_progress__user=user))
+    return (
+        Video.objects.streamable()
+        .annotate(viewer_progress=viewers_own)
+        .filter(viewer_progress__finished=False)
+        .annotate(
+            position_seconds=F("viewer_progress__position_seconds"),
+            watched_at=F("viewer_progress__updated_at"),
+        )
+        .only(*LIST_FIELDS, "duration")
+        .order_by("-watched_at", "-id")[:CONTINUE_WATCHING_MAX]
+    )
+
+
+def watch_position_get(*, user: User, video_id: int) -> float | None:
+    """Where the viewer last stopped in the film, or None if they never started it."""
+    return (
+        WatchProgress.objects.filter(user=user, video_id=video_id)
+        .values_list("position_seconds", flat=True)
+        .first()
+    )
