@@ -1,14 +1,15 @@
 """The catalog router: what viewers may watch, and the staff's job controls."""
 
 from django.db import IntegrityError
-from django.http import HttpRequest
-from ninja import Router, Status
+from django.http import HttpRequest, HttpResponse
+from ninja import Query, Router, Status
 from ninja.errors import HttpError
 
 from accounts.auth import jwt_auth
-from catalog import selectors, services, watch_progress
+from catalog import search, selectors, services, watch_progress
 from catalog.models import Video
 from catalog.schemas import (
+    CategoryOut,
     ContinueWatchingOut,
     TranscodeAcceptedOut,
     VideoDetailOut,
@@ -32,12 +33,68 @@ STAFF_ONLY = "Only staff members may do this."
     auth=jwt_auth,
     url_name="video_list",
 )
-def video_list(request: HttpRequest, ready_only: str | None = None, order: str | None = None):
+def video_list(
+    request: HttpRequest,
+    response: HttpResponse,
+    ready_only: str | None = None,
+    order: str | None = None,
+    q: str | None = Query(
+        None,
+        max_length=200,
+        description='Search title and description: words, "a phrase", -not, or.',
+    ),
+    category: str | None = Query(
+        None, max_length=64, description="A category's slug or name (GET /api/categories/)."
+    ),
+    limit: int | None = Query(
+        None, ge=1, le=search.PAGE_SIZE_MAX, description="Page size: page with `cursor`."
+    ),
+    cursor: str | None = Query(
+        None, max_length=200, description='From the `Link: <...>; rel="next"` header.'
+    ),
+):
     """Ready and published videos, newest first.
 
+    Without parameters, the whole list. `q` and `category` narrow it; `limit` (1-100) pages
+    it: the body stays a bare list, `X-Total-Count` says how many films match and
+    `Link: <url>; rel="next"` gives the next page's URL while there is one. An unknown
+    category, a cursor this API did not give out or a limit out of range answer 400.
     `ready_only` and `order` are accepted for older front ends; the list is the same with them.
     """
-    return selectors.video_list_streamable()
+    if q is None and category is None and limit is None and cursor is None:
+        return selectors.video_list_streamable()
+    try:
+        videos = search.video_search(q=q, category=category)
+        if limit is None and cursor is None:
+            videos = list(videos)
+            response["X-Total-Count"] = str(len(videos))
+            return videos
+        page = search.video_page(videos, limit=limit, cursor=cursor)
+    except search.CatalogQueryError as exc:
+        raise HttpError(400, str(exc)) from None
+    response["X-Total-Count"] = str(page.total)
+    if page.next_cursor is not None:
+        following = request.GET.copy()
+        following["cursor"] = page.next_cursor
+        following["limit"] = str(limit or search.PAGE_SIZE_DEFAULT)
+        url = request.build_absolute_uri(f"{request.path}?{following.urlencode()}")
+        response["Link"] = f'<{url}>; rel="next"'
+    return page.videos
+
+
+@router.get(
+    "/categories/",
+    response={200: list[CategoryOut], 401: ErrorOut},
+    auth=jwt_auth,
+    url_name="category_list",
+)
+def category_list(request: HttpRequest):
+    """The categories that hold streamable films, each with how many (filter the list with
+    `?category=<slug>`)."""
+    return [
+        {"slug": slug, "name": name, "count": count}
+        for slug, name, count in search.category_counts()
+    ]
 
 
 @router.get(

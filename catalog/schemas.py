@@ -159,3 +159,9 @@ class ContinueWatchingOut(VideoListOut):
     @staticmethod
     def resolve_progress_percent(video: Video) -> float | None:
         return progress_percent(video.position_seconds, video.duration)
+
+
+class CategoryOut(Schema):
+    slug: str = Field(description="What `GET /api/video/?category=` takes.")
+    name: str = Field(description="As the list's `category` field shows it.")
+    count: int = Field(description="Streamable films in the category.")
