@@ -64,12 +64,7 @@ def video_list(
     if q is None and category is None and limit is None and cursor is None:
         return selectors.video_list_streamable()
     try:
-        videos = search.video_search(q=q, category=category)
-        if limit is None and cursor is None:
-            videos = list(videos)
-            response["X-Total-Count"] = str(len(videos))
-            return videos
-        page = search.video_page(videos, limit=limit, cursor=cursor)
+        page = search.video_page(q=q, category=category, limit=limit, cursor=cursor)
     except search.CatalogQueryError as exc:
         raise HttpError(400, str(exc)) from None
     response["X-Total-Count"] = str(page.total)
@@ -181,7 +176,6 @@ def video_progress(request: HttpRequest, video_id: int, payload: WatchProgressIn
         )
     except IntegrityError:  # the film was deleted since its stream facts were cached
         raise HttpError(404, NOT_FOUND) from None
-    progress.duration = info.duration
     return progress
 
 

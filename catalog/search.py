@@ -100,13 +100,21 @@ def video_search(*, q: str | None = None, category: str | None = None) -> QueryS
     return videos
 
 
-def video_page(videos: QuerySet[Video], *, limit: int | None, cursor: str | None) -> CatalogPage:
-    """One page of `videos` (ordered newest first) after the film `cursor` names: two
-    queries whatever the page's depth (the total, then the page and one more film to know
-    whether another page follows)."""
+def video_page(
+    *, q: str | None, category: str | None, limit: int | None, cursor: str | None
+) -> CatalogPage:
+    """The films matching `q` and `category` (see `video_search`). Without `limit` and
+    `cursor` all of them, in one query. Otherwise one page after the film `cursor` names, in
+    two queries whatever its depth: the total, then the page and one more film to know
+    whether another page follows."""
+    videos = video_search(q=q, category=category)
+    if limit is None and cursor is None:
+        rows = list(videos)
+        return CatalogPage(videos=rows, total=len(rows), next_cursor=None)
+    after = cursor_decode(cursor) if cursor is not None else None
     total = videos.count()
-    if cursor is not None:
-        created_at, video_id = cursor_decode(cursor)
+    if after is not None:
+        created_at, video_id = after
         videos = videos.filter(
             Q(created_at__lt=created_at) | Q(created_at=created_at, pk__lt=video_id)
         )
@@ -121,7 +129,7 @@ def category_counts() -> list[tuple[str, str, int]]:
     categories' own order: one query."""
     counts = dict(
         Video.objects.streamable()
-        .values_list("category")
+        .values("category")
         .annotate(films=Count("id"))
         .order_by()
         .values_list("category", "films")

@@ -24,7 +24,8 @@ def watch_progress_record(
     *, user: User, info: StreamInfo, position_seconds: float
 ) -> WatchProgress:
     """Record the viewer's position in the film `info` describes (checked watchable by the
-    caller): clamped to the film's end, finished from 95 % on.
+    caller): clamped to the film's end, finished from 95 % on. Returns the row, carrying the
+    film's `duration` too for the answer.
 
     Not under @transaction.atomic: the upsert is one statement, atomic by itself, and an
     explicit transaction would add two round trips to every report of every player.
@@ -46,6 +47,7 @@ def watch_progress_record(
         unique_fields=["user", "video"],
         update_fields=["position_seconds", "finished", "updated_at"],
     )
+    progress.duration = duration
     return progress
 
 
