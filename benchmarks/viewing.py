@@ -38,6 +38,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.load_viewers import GRANIAN_WORKERS, _percentile  # noqa: E402
 from tests.live_server import LiveStack  # noqa: E402
+from tests.support import child_processes  # noqa: E402
 
 README = ROOT / "benchmarks" / "README.md"
 BEGIN, END = "<!-- viewing:begin -->", "<!-- viewing:end -->"
@@ -103,6 +104,22 @@ def machine_load() -> str:
     return " / ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
+def tree_cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process and its live descendants (the Granian workers):
+    what the web tier spent, whatever else loads the machine."""
+    ticks, pending = 0, [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            text = Path(f"/proc/{current}/stat").read_text()
+        except OSError:
+            continue
+        fields = text[text.rindex(")") + 2 :].split()
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+        pending += child_processes(current)
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 class Connection:
     """One keep-alive connection; a request is (method, path, body, cookie)."""
 
@@ -130,7 +147,8 @@ class Connection:
 def _reporting_process(base_url, schedule, start_at, stop_at, warm_until, results):
     """Send each (due offset, token, path) of `schedule` when due, round after round."""
     lanes = [schedule[n::CONNECTIONS_PER_PROCESS] for n in range(CONNECTIONS_PER_PROCESS)]
-    samples: list[tuple[float, float, int]] = []  # (due, latency from due, status)
+    # (latency from due, latency from sending, status)
+    samples: list[tuple[float, float, int]] = []
     lock = threading.Lock()
 
     def lane(work):
@@ -147,9 +165,11 @@ def _reporting_process(base_url, schedule, start_at, stop_at, warm_until, result
                 if delay > 0:
                     time.sleep(delay)
                 body = json.dumps({"position_seconds": position}).encode()
+                sent = time.time()
                 status, _, _ = connection.send("PUT", path, token, body)
                 if due >= warm_until:
-                    mine.append((due, time.time() - due, status))
+                    answered = time.time()
+                    mine.append((answered - due, answered - sent, status))
             round_start += REPORT_EVERY
             position += REPORT_EVERY
         with lock:
@@ -163,7 +183,9 @@ def _reporting_process(base_url, schedule, start_at, stop_at, warm_until, result
     results.put(samples)
 
 
-def run_progress(base_url: str, tokens: list[str], films: list[int], seconds: float) -> dict:
+def run_progress(stack: LiveStack, tokens: list[str], films: list[int], seconds: float) -> dict:
+    base_url = stack.url("").rstrip("/")
+    web = stack.processes["web"].pid
     viewers = len(tokens)
     schedule = [
         (REPORT_EVERY * n / viewers, token, f"/api/video/{films[n % len(films)]}/progress/")
@@ -184,10 +206,14 @@ def run_progress(base_url: str, tokens: list[str], films: list[int], seconds: fl
     ]
     for process in processes:
         process.start()
+    time.sleep(max(0.0, warm_until - time.time()))
+    cpu_before = tree_cpu_seconds(web)
     samples = [sample for _ in processes for sample in results.get(timeout=seconds + 600)]
+    cpu = tree_cpu_seconds(web) - cpu_before
     for process in processes:
         process.join()
-    latencies = [latency * 1000 for _, latency, _ in samples]
+    latencies = [latency * 1000 for latency, _, _ in samples]
+    service = [latency * 1000 for _, latency, _ in samples]
     return {
         "viewers": viewers,
         "target_rate": viewers / REPORT_EVERY,
@@ -196,6 +222,10 @@ def run_progress(base_url: str, tokens: list[str], films: list[int], seconds: fl
         "p50": _percentile(latencies, 0.5),
         "p99": _percentile(latencies, 0.99),
         "max": max(latencies),
+        "service_p50": _percentile(service, 0.5),
+        "service_p99": _percentile(service, 0.99),
+        # Includes the last reports' tail: a slight overestimate.
+        "cpu_ms": 1000 * cpu / max(1, len(samples)),
         "errors": sum(1 for _, _, status in samples if status != 200),
         "load": f"{load_before} -> {machine_load()}",
     }
@@ -216,12 +246,12 @@ def progress_benchmark(workdir: Path, counts: list[int], seconds: float) -> list
         stack.start_web(workers=GRANIAN_WORKERS)
         rows = []
         for count in counts:
-            row = run_progress(
-                stack.url("").rstrip("/"), made["tokens"][:count], made["films"], seconds
-            )
+            row = run_progress(stack, made["tokens"][:count], made["films"], seconds)
             print(
                 f"{count} viewers: {row['rate']:.0f} reports/s (target {row['target_rate']:.0f}), "
                 f"p50 {row['p50']:.1f} ms, p99 {row['p99']:.1f} ms, max {row['max']:.0f} ms, "
+                f"from sending p50 {row['service_p50']:.1f} / p99 {row['service_p99']:.1f} ms, "
+                f"web CPU {row['cpu_ms']:.2f} ms per report, "
                 f"{row['errors']} errors, load {row['load']}",
                 flush=True,
             )
@@ -322,14 +352,16 @@ def markdown(progress: list[dict], catalog: list[dict], catalog_note: str, secon
             f"measured after a {REPORT_EVERY:.0f} s warm-up; {FILMS_FOR_PROGRESS} films, "
             f"{CLIENT_PROCESSES} x {CONNECTIONS_PER_PROCESS} keep-alive connections.",
             "",
-            "| viewers | target writes/s | achieved writes/s | p50 ms | p99 ms | max ms | errors "
+            "| viewers | target writes/s | achieved writes/s | p50 ms | p99 ms | max ms "
+            "| from sending p50 / p99 ms | web CPU ms per report | errors "
             "| load average (1/5/15 min) before -> after |",
-            "|---:|---:|---:|---:|---:|---:|---:|---|",
+            "|---:|---:|---:|---:|---:|---:|---|---:|---:|---|",
         ]
         lines += [
             f"| {row['viewers']:,} | {row['target_rate']:.0f} | {row['rate']:.0f} | "
-            f"{row['p50']:.1f} | {row['p99']:.1f} | {row['max']:.0f} | {row['errors']} | "
-            f"{row['load']} |"
+            f"{row['p50']:.1f} | {row['p99']:.1f} | {row['max']:.0f} | "
+            f"{row['service_p50']:.1f} / {row['service_p99']:.1f} | {row['cpu_ms']:.2f} | "
+            f"{row['errors']} | {row['load']} |"
             for row in progress
         ]
     if catalog:

@@ -1,11 +1,14 @@
 """Watch progress: where each viewer stopped in each film, and what they may continue watching.
 
-Players report the position every few seconds, so the write is one statement: an upsert
-(INSERT ... ON CONFLICT DO UPDATE) of the one row per (viewer, film); the last report wins.
-The access check before it reads the cached stream facts (catalog.streaminfo), so a warm
-report costs that statement alone.
+Players report the position every few seconds, so the write is one statement in one round
+trip: an upsert (INSERT ... ON CONFLICT DO UPDATE) of the one row per (viewer, film); the
+last report wins. The access check before it reads the cached stream facts
+(catalog.streaminfo), so a warm report costs that statement alone.
 """
 
+import functools
+
+from django.db import connection
 from django.db.models import F, FilteredRelation, Q, QuerySet
 from django.utils import timezone
 
@@ -20,15 +23,37 @@ FINISHED_SHARE = 0.95
 CONTINUE_WATCHING_MAX = 50
 
 
+# The unique pair first, then what a report overwrites.
+UPSERT_FIELDS = ("user", "video", "position_seconds", "finished", "updated_at")
+
+
+@functools.cache
+def _upsert_sql() -> str:
+    meta = WatchProgress._meta
+    quote = connection.ops.quote_name
+    columns = [quote(meta.get_field(name).column) for name in UPSERT_FIELDS]
+    conflict = ", ".join(columns[:2])
+    updates = ", ".join(f"{column} = excluded.{column}" for column in columns[2:])
+    # Names from the model's metadata; values travel as parameters.
+    return (
+        f"INSERT INTO {quote(meta.db_table)} ({', '.join(columns)}) "  # noqa: S608
+        f"VALUES ({', '.join(['%s'] * len(columns))}) "
+        f"ON CONFLICT ({conflict}) DO UPDATE SET {updates}"
+    )
+
+
 def watch_progress_record(
     *, user: User, info: StreamInfo, position_seconds: float
 ) -> WatchProgress:
     """Record the viewer's position in the film `info` describes (checked watchable by the
-    caller): clamped to the film's end, finished from 95 % on. Returns the row, carrying the
-    film's `duration` too for the answer.
+    caller): clamped to the film's end, finished from 95 % on. Returns the row as recorded
+    (unsaved: its id is not needed), carrying the film's `duration` too for the answer.
 
-    Not under @transaction.atomic: the upsert is one statement, atomic by itself, and an
-    explicit transaction would add two round trips to every report of every player.
+    One statement in autocommit, atomic by itself: INSERT ... ON CONFLICT DO UPDATE, the
+    same SQL on PostgreSQL and SQLite. `bulk_create(update_conflicts=True)` sends it too, but
+    inside a transaction of its own (BEGIN, INSERT, COMMIT: three round trips); measured
+    with PostgreSQL on the loaded 2-core machine, 7.3 ms against 3.2 ms of wall time and
+    0.78 against 0.28 ms of CPU per report. Not under @transaction.atomic for the same reason.
     Raises IntegrityError when the film or the viewer was deleted a moment ago.
     """
     duration = info.duration
@@ -41,12 +66,17 @@ def watch_progress_record(
         finished=bool(duration) and position_seconds >= FINISHED_SHARE * duration,
         updated_at=timezone.now(),
     )
-    WatchProgress.objects.bulk_create(
-        [progress],
-        update_conflicts=True,
-        unique_fields=["user", "video"],
-        update_fields=["position_seconds", "finished", "updated_at"],
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _upsert_sql(),
+            [
+                user.pk,
+                info.video_id,
+                progress.position_seconds,
+                progress.finished,
+                connection.ops.adapt_datetimefield_value(progress.updated_at),
+            ],
+        )
     progress.duration = duration
     return progress
 
