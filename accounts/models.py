@@ -6,6 +6,7 @@ from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.utils import timezone
+from ninja_jwt.settings import api_settings
 from ninja_jwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from ninja_jwt.tokens import RefreshToken
 
@@ -126,7 +127,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         are refused until the last of them has expired anyway. Call with the row locked
         (select_for_update): two logouts at once must not drop each other's entry."""
         now = time.time() if now is None else now
-        lifetime = settings.NINJA_JWT["ACCESS_TOKEN_LIFETIME"].total_seconds()
+        lifetime = api_settings.ACCESS_TOKEN_LIFETIME.total_seconds()
         still_alive = {
             login: until for login, until in self.signed_out_logins.items() if until > now
         }

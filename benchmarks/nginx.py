@@ -16,6 +16,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE_TEMPLATE = ROOT / "deploy" / "nginx" / "templates" / "default.conf.template"
+S3_SITE_TEMPLATE = ROOT / "deploy" / "nginx" / "s3" / "default.conf.template"
 
 
 def nginx_available() -> bool:
@@ -56,6 +57,30 @@ def videoflix_site(
         VIDEOFLIX_AUTH_CACHE=str(auth_cache),
         VIDEOFLIX_SEGMENT_LINK_SECRET=link_secret,
         NGINX_PORT=f"127.0.0.1:{port}",
+    )
+
+
+def s3_site(
+    *,
+    upstream: str,
+    port: int,
+    endpoint_url: str,
+    bucket: str,
+    origins: list[str],
+    cache: Path,
+    cache_size: str = "1g",
+) -> str:
+    """The MEDIA_STORAGE=s3 server block (the API and the bucket proxy), rendered likewise."""
+    endpoint_host = endpoint_url.split("://", 1)[1].rstrip("/")
+    return string.Template(S3_SITE_TEMPLATE.read_text()).safe_substitute(
+        VIDEOFLIX_UPSTREAM=upstream,
+        NGINX_PORT=f"127.0.0.1:{port}",
+        VIDEOFLIX_BUCKET_UPSTREAM=endpoint_host,
+        VIDEOFLIX_BUCKET_HOST=endpoint_host,
+        VIDEOFLIX_BUCKET=bucket,
+        VIDEOFLIX_CORS_ALLOWED_ORIGINS=",".join(origins),
+        VIDEOFLIX_BUCKET_CACHE=str(cache),
+        VIDEOFLIX_BUCKET_CACHE_SIZE=cache_size,
     )
 
 

@@ -14,7 +14,9 @@ from django.utils.html import format_html, format_html_join
 from catalog import outputs, services
 from catalog.links import stream_path
 from catalog.models import MAX_VIDEO_ID, Video
+from catalog.preview import preview_player_html
 from catalog.schemas import VideoStatusOut
+from catalog.subtitle_admin import SubtitleFormSet, SubtitleInline
 from catalog.uploads import validate_upload_size
 from transcoding.cli import clock
 
@@ -55,6 +57,7 @@ class VideoAdmin(admin.ModelAdmin):
     list_filter = ["status", "is_published", "category"]
     search_fields = ["title", "description"]
     actions = ["publish", "unpublish", "retranscode"]
+    inlines = [SubtitleInline]
     date_hierarchy = "created_at"
     add_fieldsets = (
         (None, {"fields": ["title", "description", "category", "original", "is_published"]}),
@@ -80,6 +83,7 @@ class VideoAdmin(admin.ModelAdmin):
             "Source",
             {"fields": ["original", "source_metadata_display", "uploaded_by", "created_at"]},
         ),
+        ("Preview", {"fields": ["preview_player"]}),
     )
     # On an existing video only the first fieldset is editable; the rest is what happened.
     readonly_fields = [name for _, options in fieldsets[1:] for name in options["fields"]]
@@ -111,6 +115,12 @@ class VideoAdmin(admin.ModelAdmin):
         )
         obj.pk = created.pk  # the admin goes on with `obj`: log entry, redirect
         obj.original = created.original
+
+    def save_formset(self, request, form, formset, change):
+        if isinstance(formset, SubtitleFormSet):
+            formset.save_through_services(form.instance)
+        else:
+            super().save_formset(request, form, formset, change)
 
     def delete_model(self, request, obj):
         services.video_delete(video=obj)
@@ -259,7 +269,15 @@ class VideoAdmin(admin.ModelAdmin):
         if not video.has_live_output:
             return "- (no output yet)"
         url = stream_path("video_master", video.pk)
-        return format_html('<a href="{}">{}</a> (plays with a viewer\'s access cookie)', url, url)
+        return format_html(
+            '<a href="{}">{}</a> (opens with this admin session or a viewer\'s access cookie)',
+            url,
+            url,
+        )
+
+    @admin.display(description="Player")
+    def preview_player(self, video: Video) -> str:
+        return preview_player_html(video)
 
     @admin.display(description="Output sizes")
     def output_sizes(self, video: Video) -> str:

@@ -1,10 +1,12 @@
 from pathlib import Path, PureWindowsPath
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
 from catalog import outputs
+from catalog.languages import MAX_LANGUAGE_LENGTH, language_name, validate_language
 
 
 class Category(models.TextChoices):
@@ -134,6 +136,60 @@ class Video(models.Model):
     @property
     def has_live_output(self) -> bool:
         return output_is_live(self.status, self.output_live)
+
+
+def subtitle_upload_to(instance: "Subtitle", filename: str) -> str:
+    # Stored files are always WebVTT, whatever the upload was called.
+    return f"subtitles/{instance.video_id}/{instance.language}.vtt"
+
+
+def validate_track_name(name: str) -> None:
+    # The name goes into a quoted attribute of the master playlist: no quote, no line break.
+    if '"' in name or any(ord(char) < 32 or ord(char) == 127 for char in name):
+        raise ValidationError("A track name may not contain quotes or control characters.")
+
+
+class Subtitle(models.Model):
+    """One subtitle track of a video: a WebVTT file (SRT uploads are converted) per language.
+
+    Written through catalog.subtitles; listed in the master playlist when it is served.
+    """
+
+    video = models.ForeignKey(Video, on_delete=models.CASCADE, related_name="subtitles")
+    language = models.CharField(
+        max_length=MAX_LANGUAGE_LENGTH,
+        validators=[validate_language],
+        help_text="Language tag, e.g. en, pt-BR, zh-Hant.",
+    )
+    name = models.CharField(
+        max_length=64,
+        blank=True,
+        validators=[validate_track_name],
+        help_text="As players list it; empty: the language's own name.",
+    )
+    is_default = models.BooleanField(
+        default=False, help_text="Players show this track unless the viewer turns it off."
+    )
+    file = models.FileField(upload_to=subtitle_upload_to, max_length=500)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["language"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["video", "language"],
+                name="catalog_subtitle_one_per_language",
+                violation_error_message="This video already has subtitles in this language.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.display_name} ({self.language})"
+
+    @property
+    def display_name(self) -> str:
+        return self.name or language_name(self.language)
 
 
 class WatchProgress(models.Model):

@@ -1,6 +1,7 @@
 from datetime import datetime
 from typing import Annotated
 
+from django.urls import reverse
 from django.utils import timezone
 from ninja import Field, Schema
 from pydantic import Strict
@@ -37,6 +38,13 @@ class LoudnessOut(Schema):
     peak_limited: bool = Field(description="The gain stopped short of the target at -1 dBTP.")
 
 
+class SubtitleOut(Schema):
+    language: str = Field(description="Language tag, e.g. `en`, `pt-BR`.")
+    name: str = Field(description="What players list the track as.")
+    is_default: bool
+    url: str = Field(description="The WebVTT file, for a `<track>` element.")
+
+
 class VideoDetailOut(VideoListOut):
     duration: float | None
     renditions: list[str]
@@ -49,6 +57,10 @@ class VideoDetailOut(VideoListOut):
     )
     loudness: LoudnessOut | None = Field(
         description="Loudness of the default audio track; null: no audio or not normalised."
+    )
+    subtitles: list[SubtitleOut] = Field(
+        default=[],
+        description="Subtitle tracks; the master playlist lists them too (`EXT-X-MEDIA`).",
     )
     position_seconds: float | None = Field(
         None, description="Where the viewer last stopped in this film; null: never started."
@@ -73,6 +85,23 @@ class VideoDetailOut(VideoListOut):
     @staticmethod
     def resolve_loudness(video: Video) -> dict | None:
         return video.output_features.get("loudness") if video.has_live_output else None
+
+    @staticmethod
+    def resolve_subtitles(video: Video, context) -> list[dict]:
+        if not video.has_live_output:
+            return []
+        request = context["request"]
+        return [
+            {
+                "language": subtitle.language,
+                "name": subtitle.display_name,
+                "is_default": subtitle.is_default,
+                "url": request.build_absolute_uri(
+                    reverse("api:video_subtitle", args=[video.pk, subtitle.language])
+                ),
+            }
+            for subtitle in video.subtitles.all()
+        ]
 
 
 class VideoStatusOut(Schema):

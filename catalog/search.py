@@ -8,7 +8,7 @@ comes back.
 
 Text search: PostgreSQL full-text search over title and description (web-search syntax:
 words, "quoted phrases", -excluded, or), served by the GIN index migration
-0005_video_search_index adds; on SQLite every word must appear in the title or the
+0006_video_search_index adds; on SQLite every word must appear in the title or the
 description (case-insensitive substring).
 """
 
@@ -27,7 +27,7 @@ from catalog.selectors import video_list_streamable
 PAGE_SIZE_MAX = 100
 # A cursor without a limit (a hand-made link) still pages.
 PAGE_SIZE_DEFAULT = 20
-# Must stay the configuration of the index in migration 0005_video_search_index, or
+# Must stay the configuration of the index in migration 0006_video_search_index, or
 # PostgreSQL scans every row instead.
 SEARCH_CONFIG = "english"
 SEARCH_FIELDS = ("title", "description")

@@ -119,18 +119,22 @@ def video_retranscode(*, video: Video) -> Video:
 
 @transaction.atomic
 def video_delete(*, video: Video) -> None:
-    """Delete the record; the original, every HLS output and the thumbnail go after the commit.
+    """Delete the record; the original, every HLS output, the thumbnail and the subtitle files
+    go after the commit.
 
     A transcode still running notices at its next heartbeat and stops.
     """
     video_id = video.pk
     storage, original_name = video.original.storage, video.original.name
+    subtitle_files = [subtitle.file for subtitle in video.subtitles.all()]
     video.delete()
 
     def remove_files() -> None:
         outputs.remove_all(video_id)
         if original_name:
             storage.delete(original_name)
+        for file in subtitle_files:
+            file.delete(save=False)
 
     transaction.on_commit(remove_files)
     invalidate_on_commit(video_id)

@@ -6,8 +6,9 @@ from django.core.files import File
 from django.template.defaultfilters import filesizeformat
 
 
-def validate_upload_size(file: File) -> None:
-    limit = settings.VIDEO_UPLOAD_MAX_BYTES
+def validate_upload_size(file: File, limit: int | None = None) -> None:
+    """Refuse a file above `limit` bytes (a video above VIDEO_UPLOAD_MAX_BYTES by default)."""
+    limit = settings.VIDEO_UPLOAD_MAX_BYTES if limit is None else limit
     if file.size > limit:
         raise ValidationError(
             f"The file is {filesizeformat(file.size)}; "

@@ -1,9 +1,10 @@
 """Protected HLS delivery: master and media playlists, segments and thumbnails.
 
-Every route needs a valid access token (cookie or Bearer) and a video the user may
-watch (`stream_for_viewer`); file names are checked by `servable_file` before any
-file is touched. Playlists use relative URIs, so a player that loaded the master
-playlist finds every other file through these same routes.
+Every route needs a valid access token (cookie or Bearer), or a staff member's Django
+session (the admin's preview player: staff sign in to the admin with a session, not a
+JWT), and a video the user may watch (`stream_for_viewer`); file names are checked by
+`servable_file` before any file is touched. Playlists use relative URIs, so a player
+that loaded the master playlist finds every other file through these same routes.
 
 Thumbnails need the token too. They only ever show in the signed-in catalog, and the
 front ends are same-site with the API (127.0.0.1:5500 and :8000: ports do not make
@@ -13,6 +14,7 @@ is browser-only caching (`private`, revalidated by ETag) and, for a front end on
 another site, AUTH_COOKIE_SAMESITE=None.
 """
 
+import hashlib
 import mimetypes
 import os
 from pathlib import Path
@@ -23,18 +25,25 @@ from django.http.response import HttpResponseBase
 from django.urls import register_converter
 from ninja import Router
 from ninja.errors import HttpError
+from ninja.security import django_auth_is_staff
 
 from accounts.auth import jwt_auth
 from catalog.outputs import ServableFile, live_dir, servable_file
 from catalog.streaminfo import StreamInfo
+from catalog.subtitles import subtitle_tracks
 from streaming.links import segment_links_for
 from streaming.paths import is_resolution, is_segment, is_sprite
 from streaming.playlists import playlist_for_sibling_url, playlist_with_version
 from streaming.responses import bytes_response, file_response, file_version
 from streaming.selectors import rung_for_request, stream_for_viewer
+from streaming.subtitles import master_with_subtitles
 from videoflix.errors import ErrorOut
 
-router = Router(tags=["streaming"], auth=jwt_auth)
+# The token first: viewers' requests never touch the session. Only staff sessions count, so
+# the admin's login opens nothing to anyone else, and every route here is a GET or HEAD, which
+# no CSRF check concerns (ninja's session auth would check one for a write).
+VIEWER_AUTH = [jwt_auth, django_auth_is_staff]
+router = Router(tags=["streaming"], auth=VIEWER_AUTH)
 
 PLAYLIST_TYPE = "application/vnd.apple.mpegurl"
 SEGMENT_TYPE = "video/MP2T"
@@ -70,8 +79,11 @@ _FILE_RESPONSES = {
 }
 
 
-def _file_route(path: str, url_name: str, *content_types: str, **documentation):
-    """Register a file view for GET (documented when it names `content_types`) and HEAD.
+def _file_route(
+    path: str, url_name: str, *content_types: str, on: Router = router, **documentation
+):
+    """Register a file view on router `on` for GET (documented when it names `content_types`)
+    and HEAD.
 
     HEAD stays out of the OpenAPI document so each operation id appears once.
     """
@@ -84,8 +96,8 @@ def _file_route(path: str, url_name: str, *content_types: str, **documentation):
         openapi = {"openapi_extra": extra, **documentation}
 
     def register(view):
-        router.get(path, url_name=url_name, response=_FILE_RESPONSES, **openapi)(view)
-        router.api_operation(
+        on.get(path, url_name=url_name, response=_FILE_RESPONSES, **openapi)(view)
+        on.api_operation(
             ["HEAD"], path, url_name=url_name, response=_FILE_RESPONSES, include_in_schema=False
         )(view)
         return view
@@ -118,13 +130,35 @@ def _hls_file(video_id: int, name: str) -> ServableFile:
     summary="Adaptive master playlist",
 )
 def video_master(request: HttpRequest, video_id: int) -> HttpResponseBase:
-    _viewable(request, video_id)
-    return file_response(
+    info = _viewable(request, video_id)
+    file = _hls_file(video_id, "master.m3u8")
+    subtitles = subtitle_tracks(info).tracks
+    if not subtitles:
+        return file_response(
+            request, file, content_type=PLAYLIST_TYPE, cache_control=PLAYLIST_CACHE
+        )
+    # The tracks join the playlist the transcode wrote (streaming.subtitles).
+    master, stat = _read_playlist(file)
+    versions = "-".join(track.version for track in subtitles)
+    etag = f"{file_version(stat)}-{hashlib.sha256(versions.encode()).hexdigest()[:12]}"
+    return bytes_response(
         request,
-        _hls_file(video_id, "master.m3u8"),
+        master_with_subtitles(master, subtitles),
+        etag=f'"{etag}"',
+        last_modified=max(int(stat.st_mtime), *(track.modified for track in subtitles)),
         content_type=PLAYLIST_TYPE,
         cache_control=PLAYLIST_CACHE,
     )
+
+
+def _read_playlist(file: ServableFile) -> tuple[bytes, os.stat_result]:
+    """A playlist's bytes and the stat of the very file read: small by nature (a line or two
+    per segment or rung), so it is rewritten in memory."""
+    try:
+        with open(file.path, "rb") as handle:
+            return handle.read(), os.fstat(handle.fileno())
+    except OSError:
+        raise HttpError(404, SEGMENT_NOT_FOUND) from None
 
 
 @_file_route(
@@ -168,14 +202,7 @@ def _rung_playlist(
     rung = rung_for_request(resolution, info.renditions)
     if rung is None:
         raise HttpError(404, SEGMENT_NOT_FOUND)
-    file = _hls_file(video_id, f"{rung}/{name}")
-    # Small by nature (one line per segment), so it is rewritten in memory.
-    try:
-        with open(file.path, "rb") as handle:
-            stat = os.fstat(handle.fileno())
-            playlist = handle.read()
-    except OSError:
-        raise HttpError(404, SEGMENT_NOT_FOUND) from None
+    playlist, stat = _read_playlist(_hls_file(video_id, f"{rung}/{name}"))
     output_version = file_version(stat)
     etag = output_version
     if rung != resolution:

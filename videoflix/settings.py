@@ -262,10 +262,48 @@ ANYMAIL = {
 # --- Files ----------------------------------------------------------------------------
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
+# The admin preview player's hls.js, put here by `make setup` or the image build
+# (player/vendor.py). Listed only when present: without it the admin says the player is
+# unavailable, and Django's check would warn about a missing folder.
+PLAYER_STATIC_DIR = BASE_DIR / "player" / "static"
+STATICFILES_DIRS = [PLAYER_STATIC_DIR] if PLAYER_STATIC_DIR.is_dir() else []
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
+# Where media lives: "local" (MEDIA_ROOT, the embedded default) or "s3" (a private
+# S3-compatible bucket through django-storages: AWS S3, R2, B2, MinIO, SeaweedFS, ...).
+MEDIA_STORAGE = env_str("MEDIA_STORAGE", "local").lower()
+if MEDIA_STORAGE not in ("local", "s3"):
+    raise ImproperlyConfigured(f"MEDIA_STORAGE must be 'local' or 's3', not {MEDIA_STORAGE!r}.")
+S3_ENDPOINT_URL = env_str("S3_ENDPOINT_URL", "")  # empty: AWS's own endpoint for S3_REGION
+S3_BUCKET = env_str("S3_BUCKET", "")
+S3_REGION = env_str("S3_REGION", "us-east-1")
+S3_ACCESS_KEY_ID = env_str("S3_ACCESS_KEY_ID", "")
+S3_SECRET_ACCESS_KEY = env_str("S3_SECRET_ACCESS_KEY", "")
+# Optional base URL viewers fetch media bytes from instead of S3_ENDPOINT_URL (a CDN, or the
+# deployment's nginx proxying the bucket under the API's origin); signed URLs keep their path.
+S3_MEDIA_BASE_URL = env_str("S3_MEDIA_BASE_URL", "").rstrip("/")
+if MEDIA_STORAGE == "s3" and not S3_BUCKET:
+    raise ImproperlyConfigured("MEDIA_STORAGE=s3 needs S3_BUCKET.")
+_S3_OPTIONS = {
+    "bucket_name": S3_BUCKET,
+    "endpoint_url": S3_ENDPOINT_URL or None,
+    "region_name": S3_REGION,
+    "access_key": S3_ACCESS_KEY_ID or None,
+    "secret_key": S3_SECRET_ACCESS_KEY or None,
+    # A private bucket: no ACL header on any request (R2, B2, MinIO and GCS with uniform
+    # access refuse them); every read is authorised by a URL we sign.
+    "default_acl": None,
+    "querystring_auth": True,
+    "file_overwrite": False,
+    "signature_version": "s3v4",
+    "addressing_style": "path",
+}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": (
+        {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": _S3_OPTIONS}
+        if MEDIA_STORAGE == "s3"
+        else {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    ),
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -278,6 +316,8 @@ STORAGES = {
 FILE_UPLOAD_MAX_MEMORY_SIZE = env_int("FILE_UPLOAD_MAX_MEMORY_SIZE", 2 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 10 * 1024 * 1024)
 VIDEO_UPLOAD_MAX_BYTES = env_int("VIDEO_UPLOAD_MAX_BYTES", 20 * 1024**3)
+# A feature film's subtitles are 50-150 KB; anything far larger is not a subtitle file.
+SUBTITLE_UPLOAD_MAX_BYTES = env_int("SUBTITLE_UPLOAD_MAX_BYTES", 2 * 1024**2)
 FILE_UPLOAD_PERMISSIONS = 0o644
 
 # Transcode jobs. Attempts count claims: transient failures and dead workers both use one up.

@@ -14,6 +14,8 @@ from tests.catalog.conftest import media_files
 pytestmark = pytest.mark.django_db(transaction=True)
 
 CHANGELIST = "/admin/catalog/video/"
+# The subtitle inline's management form, with no tracks: what the pages post when none is added.
+NO_SUBTITLES = {"subtitles-TOTAL_FORMS": "0", "subtitles-INITIAL_FORMS": "0"}
 
 
 def add_form(path, **fields):
@@ -23,6 +25,7 @@ def add_form(path, **fields):
         "category": Category.DOCUMENTARY,
         "is_published": "on",
         "original": SimpleUploadedFile(path.name, path.read_bytes(), "video/mp4"),
+        **NO_SUBTITLES,
         **fields,
     }
 
@@ -124,7 +127,7 @@ def test_editing_in_the_change_form_keeps_the_job_fields(admin_client, upload, c
 
     response = admin_client.post(
         f"{CHANGELIST}{video.pk}/change/",
-        {"title": "After", "description": "", "category": Category.HORROR},
+        {"title": "After", "description": "", "category": Category.HORROR, **NO_SUBTITLES},
     )
 
     assert response.status_code == 302

@@ -3,10 +3,12 @@
 from datetime import timedelta
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from catalog import transcode_jobs
 from catalog.models import Category, Video, VideoStatus
+from catalog.subtitles import subtitle_create
 
 LIST_FIELDS = {"id", "created_at", "title", "description", "thumbnail_url", "category"}
 
@@ -77,7 +79,7 @@ def test_the_detail_adds_duration_renditions_and_master_url(auth_client, make_ro
     body = response.json()
     assert set(body) == LIST_FIELDS | {
         "duration", "renditions", "master_url",
-        "has_iframe_playlists", "storyboard_url", "loudness", "position_seconds",
+        "has_iframe_playlists", "storyboard_url", "loudness", "subtitles", "position_seconds",
     }  # fmt: skip
     assert body["duration"] == 12.5
     assert body["renditions"] == ["480p", "720p"]
@@ -86,6 +88,7 @@ def test_the_detail_adds_duration_renditions_and_master_url(auth_client, make_ro
     assert (body["has_iframe_playlists"], body["storyboard_url"], body["loudness"]) == (
         False, None, None,
     )  # fmt: skip
+    assert body["subtitles"] == []
 
 
 LOUDNESS = {
@@ -230,3 +233,41 @@ def test_a_non_numeric_id_is_a_client_error(staff_client):
         response = staff_client.get(url)
         assert response.status_code == 400
         assert "video_id" in response.json()["errors"]
+
+
+SUBTITLE_SRT = b"1\n00:00:00,000 --> 00:00:01,000\nHi\n"
+
+
+def add_subtitle(video, language, **fields):
+    return subtitle_create(
+        video=video, language=language, file=SimpleUploadedFile("t.srt", SUBTITLE_SRT), **fields
+    )
+
+
+def test_the_detail_lists_the_tracks_with_their_webvtt_urls(auth_client, make_row):
+    video = make_row()
+    add_subtitle(video, "pt-BR", is_default=True)
+    add_subtitle(video, "en", name="English (CC)")
+
+    body = auth_client.get(f"/api/video/{video.pk}/").json()
+
+    base = f"http://testserver/api/video/{video.pk}/subtitles"
+    assert body["subtitles"] == [
+        {"language": "en", "name": "English (CC)", "is_default": False, "url": f"{base}/en.vtt"},
+        {
+            "language": "pt-BR",
+            "name": "Portugu\u00eas Brasileiro",
+            "is_default": True,
+            "url": f"{base}/pt-BR.vtt",
+        },
+    ]
+    listed = auth_client.get("/api/video/").json()
+    assert set(listed[0]) == LIST_FIELDS
+
+
+@pytest.mark.parametrize("status", ["pending", "processing", "failed"])
+def test_tracks_of_a_film_without_live_output_are_not_offered(staff_client, make_row, status):
+    video = make_row(status=status)
+    add_subtitle(video, "en")
+
+    assert staff_client.get(f"/api/video/{video.pk}/").json()["subtitles"] == []

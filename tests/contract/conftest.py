@@ -33,7 +33,7 @@ CSRF_TOKEN = secrets.token_hex(16)
 class FuzzTarget:
     stack: LiveStack
     access_tokens: dict[str, str]  # role ("viewer", "staff") -> access token
-    film: dict  # a ready, published film, as `upload_video --json` prints it
+    film: dict  # a ready, published film with English subtitles, as `upload_video --json` prints it
 
     def headers(self, role: str) -> list[str]:
         return [
@@ -49,9 +49,12 @@ def fuzz_target(tmp_path_factory) -> Iterator[FuzzTarget]:
         stack.install()
         stack.start_worker()
         source = generate_video(stack.workdir / "film.mp4", seconds=3, width=320, height=240)
+        subtitles = stack.workdir / "film.en.srt"
+        subtitles.write_text("1\n00:00:00,500 --> 00:00:02,000\nFuzzed words.\n")
         upload = stack.manage(
-            "upload_video", str(source), "--title", "Fuzzed film", "--publish", "--wait", "--json"
-        )
+            "upload_video", str(source), "--title", "Fuzzed film", "--publish", "--wait", "--json",
+            "--subtitles", f"en:{subtitles}",
+        )  # fmt: skip
         film = json.loads(upload.stdout[upload.stdout.index("{") :])
         stack.stop("worker")  # nothing to transcode any more; the fuzzing gets both cores
         tokens = {

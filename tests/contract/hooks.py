@@ -1,8 +1,8 @@
 """Schemathesis hooks (SCHEMATHESIS_HOOKS=tests.contract.hooks): half the generated reads ask
-for the one real, ready film, its first rung and first segment, so fuzzing reaches the
-streaming and catalog code behind the "not found" answers, and so do watch-progress reports,
-which take nothing away. Other writes keep their generated ids: a fuzzed re-transcode of the
-film would take it away mid-run."""
+for the one real, ready film, its first rung, first segment and subtitle track, so fuzzing
+reaches the streaming and catalog code behind the "not found" answers, and so do
+watch-progress reports, which take nothing away. Other writes keep their generated ids: a
+fuzzed re-transcode of the film would take it away mid-run."""
 
 import os
 
@@ -13,6 +13,7 @@ REAL = {
     "video_id": int(os.environ["FUZZ_FILM_ID"]),
     "resolution": os.environ["FUZZ_FILM_RUNG"],
     "segment": "segment000.ts",
+    "lang": "en",  # the film's subtitle track (tests/contract/conftest.py)
 }
 
 

@@ -8,6 +8,7 @@ leaves a screenshot, the browser console and the server logs in tests/artifacts/
 """
 
 import functools
+import json
 import os
 import shutil
 import subprocess
@@ -22,7 +23,9 @@ import pytest
 from tests.live_server import LiveStack
 from tests.support import ROOT, free_port, prerequisite_missing
 
-HLS_JS_VERSION = "1.7.4"
+# One pin for both players: the admin's (player/, installed by `make setup`) and the test site's.
+PLAYER_PACKAGE = json.loads((ROOT / "player" / "package.json").read_text())
+HLS_JS_VERSION = PLAYER_PACKAGE["dependencies"]["hls.js"]
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 # The closed network refuses Chromium's background connections; these flags stop it trying.
 CHROMIUM_ARGS = [
@@ -125,6 +128,8 @@ def site(tmp_path_factory, hls_js) -> Iterator[Site]:
     server = None
     try:
         stack.install()
+        # Production settings serve static files from collectstatic's manifest (the admin's).
+        stack.manage("collectstatic", "--noinput", "-v", "0", timeout=300)
         stack.start_worker()
         stack.start_web()
         folder = _build_front_end(workdir / "site", hls_js, stack.url("/api"))

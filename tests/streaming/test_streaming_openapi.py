@@ -20,6 +20,8 @@ def paths(document):
         ("/api/video/{video_id}/{resolution}/index.m3u8", "application/vnd.apple.mpegurl"),
         ("/api/video/{video_id}/{resolution}/{segment}/", "video/MP2T"),
         ("/api/video/{video_id}/thumbnail.jpg", "image/jpeg"),
+        ("/api/video/{video_id}/subtitles/{lang}.vtt", "text/vtt"),
+        ("/api/video/{video_id}/subtitles/{lang}.m3u8", "application/vnd.apple.mpegurl"),
     ],
 )
 def test_each_route_documents_its_answers(document, paths, path, content_type):

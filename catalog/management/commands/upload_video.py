@@ -1,5 +1,6 @@
 """Upload a film from the command line: store it, queue its transcode, optionally wait for it."""
 
+import argparse
 import json
 import time
 from pathlib import Path
@@ -7,11 +8,14 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
 from accounts.models import User
+from catalog.languages import normalized_language
 from catalog.models import Category, Video, VideoStatus
 from catalog.schemas import VideoRecordOut
 from catalog.services import video_create
+from catalog.subtitles import subtitle_create, webvtt_from_upload
 from catalog.uploads import MovableFile
 from transcoding import TranscodingError, probe
 
@@ -28,6 +32,37 @@ def category_from_input(text: str) -> str:
     raise CommandError(f"Unknown category {text!r}; choose one of: {', '.join(Category.values)}.")
 
 
+def subtitle_from_input(text: str) -> tuple[str, Path]:
+    """(language, path) from "en:film.en.srt"."""
+    tag, colon, path = text.partition(":")
+    language = normalized_language(tag.strip())
+    if not colon or not path:
+        raise argparse.ArgumentTypeError(
+            f"expected LANGUAGE:FILE such as en:film.en.srt, not {text!r}"
+        )
+    if language is None:
+        raise argparse.ArgumentTypeError(
+            f"{tag!r} is not a language tag such as en, pt-BR or zh-Hant"
+        )
+    return language, Path(path)
+
+
+def checked_subtitles(subtitles: list[tuple[str, Path]]) -> None:
+    """Refuse the whole upload, before anything is stored, if any subtitle file would be."""
+    languages = [language for language, _ in subtitles]
+    repeated = sorted({language for language in languages if languages.count(language) > 1})
+    if repeated:
+        raise CommandError(f"Subtitles given twice for: {', '.join(repeated)}.")
+    for _, path in subtitles:
+        if not path.is_file():
+            raise CommandError(f"No such subtitle file: {path}")
+        with path.open("rb") as source:
+            try:
+                webvtt_from_upload(File(source, name=path.name))
+            except ValidationError as exc:
+                raise CommandError(f"{path}: {' '.join(exc.messages)}") from exc
+
+
 class Command(BaseCommand):
     help = "Store a video file, create its catalog entry and queue its transcode."
 
@@ -41,6 +76,14 @@ class Command(BaseCommand):
         parser.add_argument("--move", action="store_true", help="Move the file instead of copying.")
         parser.add_argument("--json", action="store_true", help="Print the video as JSON.")
         parser.add_argument("--wait", action="store_true", help="Wait until the transcode ends.")
+        parser.add_argument(
+            "--subtitles",
+            action="append",
+            default=[],
+            type=subtitle_from_input,
+            metavar="LANGUAGE:FILE",
+            help="A subtitle track, SRT or WebVTT, e.g. en:film.en.srt; repeat for more.",
+        )
 
     def handle(self, *args, path: Path, title, description, category, owner, **options):
         if not path.is_file():
@@ -55,10 +98,12 @@ class Command(BaseCommand):
             probe(path)
         except TranscodingError as exc:
             raise CommandError(f"{path} is not a usable video: {exc.reason}") from exc
+        checked_subtitles(options["subtitles"])
 
         file_class = MovableFile if options["move"] else File
         try:
-            with path.open("rb") as source:
+            # One transaction: the transcode is queued once the tracks are there too.
+            with transaction.atomic(), path.open("rb") as source:
                 video = video_create(
                     title=title,
                     description=description,
@@ -67,6 +112,13 @@ class Command(BaseCommand):
                     uploaded_by=uploader,
                     publish=options["publish"],
                 )
+                for language, subtitle_path in options["subtitles"]:
+                    with subtitle_path.open("rb") as subtitle:
+                        subtitle_create(
+                            video=video,
+                            language=language,
+                            file=File(subtitle, name=subtitle_path.name),
+                        )
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from exc
         if not options["json"]:

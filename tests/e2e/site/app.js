@@ -88,5 +88,21 @@ const videoflix = (() => {
     };
   }
 
-  return { api, loadImage, play, switchLevel, state };
+  // The subtitle tracks hls.js found in the master playlist, after choosing track `index`, and
+  // the cues it has put on the video element's text tracks so far.
+  function subtitles(index) {
+    const hls = player.hls;
+    if (index !== undefined && hls.subtitleTrack !== index) hls.subtitleTrack = index;
+    const video = document.getElementById("video");
+    return {
+      tracks: hls.subtitleTracks.map((track) => ({ lang: track.lang, name: track.name, default: track.default })),
+      textTracks: Array.from(video.textTracks).map((track) => ({
+        language: track.language,
+        label: track.label,
+        cues: Array.from(track.cues || []).map((cue) => ({ start: cue.startTime, end: cue.endTime, text: cue.text })),
+      })),
+    };
+  }
+
+  return { api, loadImage, play, switchLevel, state, subtitles };
 })();

@@ -29,7 +29,7 @@ def remove_search_index(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("catalog", "0004_watch_progress"),
+        ("catalog", "0005_watch_progress"),
     ]
 
     operations = [

@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("catalog", "0003_video_output_features"),
+        ("catalog", "0004_subtitle_tracks"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
