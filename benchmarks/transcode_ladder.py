@@ -42,6 +42,7 @@ README = ROOT / "benchmarks" / "README.md"
 START_MARKER = "<!-- transcode_ladder:start -->"
 END_MARKER = "<!-- transcode_ladder:end -->"
 REFERENCE_HEIGHTS = (480, 720, 1080)
+BENCHMARK_TIMEOUT = 24 * 3600  # seconds
 TARGETS = {"wall": 0.33, "ssim": -0.002, "bytes": 1.15, "cores": 1.8}
 
 # A zooming Mandelbrot set rendered at 960x540 and upscaled (detail that changes every frame,
@@ -193,7 +194,10 @@ def run_reference(source: Path, out: Path) -> Run:
 def run_ours(source: Path, out: Path, ladder: Ladder) -> tuple[Run, dict | None]:
     """Our run, and the per-title choice it made (None with fixed settings)."""
     results = []
-    run = measured(lambda: results.append(transcode(source, out, ladder=ladder)))
+    # No production timeout: on a loaded machine a run may take far longer than it would alone.
+    run = measured(
+        lambda: results.append(transcode(source, out, ladder=ladder, timeout=BENCHMARK_TIMEOUT))
+    )
     encoding = results[0].encoding
     return run, encoding.as_dict() if encoding else None
 
