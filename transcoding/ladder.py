@@ -109,13 +109,13 @@ DEFAULT_X264_PARAMS = "me=dia:subme=2:partitions=i8x8,i4x4:trellis=1:aq-mode=2"
 
 # Per-title classes (tuning.py), by the intra bits per pixel of the complexity pass (ultrafast,
 # CRF 23, the picture fitted into 640x640; complexity.py). On the benchmark corpus (20 s
-# clips): grain 0.39, live action 0.94, mandelbrot 1.16, animation 2.31. Shrunk that far,
+# clips): mandelbrot 1.16, live action 1.26, grain 1.33, animation 2.31. Shrunk that far,
 # soft detail and fine grain are averaged away; what still costs bits is hard structure
 # (outlines, text, flat areas with sharp borders, or grain coarse enough to survive).
 # - soft (below 1.6): the former default, superfast's motion search (dia, subme 1) and no
-#   partition search inside P/B frames, CRF 22.5 (480p 21.5). About 0.31x of the reference's
-#   CPU; it held SSIM on the generated clip and on handheld live action at 1.09-1.13x bytes,
-#   where the detailed settings cost 20 % more CPU and put mandelbrot at 1.153x bytes.
+#   partition search inside P/B frames, CRF 22.5 (480p 21.5). About 0.29x of the reference's
+#   CPU; SSIM within 0.001 on mandelbrot at 1.11x bytes, where the detailed settings cost 20 %
+#   more CPU and 1.153x bytes. Handheld live action ends on the line (-0.00203 at 1080p).
 # - detailed (1.6 and up): DEFAULT_X264_PARAMS at CRF 22.2 (480p 21.2). On Big Buck Bunny the
 #   soft settings lost 0.0036 SSIM at 720p (-1.4 dB PSNR); these hold it within 0.002 at about
 #   0.37x of the reference's CPU. Cheaper variants measured on 8 s of it (CPU vs reference under
