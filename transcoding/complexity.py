@@ -15,7 +15,6 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from transcoding.errors import ValidationError
 from transcoding.runner import run_ffmpeg
 
 WINDOW_SECONDS = 1.0
@@ -83,21 +82,22 @@ FrameSizes = dict[str, tuple[int, int]]  # frame type -> (frames, average bytes)
 
 
 def parse_statistics(stderr: str) -> FrameSizes:
-    """Pure: x264's `frame I:n Avg QP:q size:bytes` lines of one window."""
-    sizes = {kind: (int(count), int(size)) for kind, count, size in _FRAME_TYPE.findall(stderr)}
-    if not sizes:
-        raise ValidationError("ffmpeg did not report the statistics of the complexity analysis.")
-    return sizes
+    """Pure: x264's `frame I:n Avg QP:q size:bytes` lines of one window (none: no frames)."""
+    return {kind: (int(count), int(size)) for kind, count, size in _FRAME_TYPE.findall(stderr)}
 
 
-def complexity_of(windows: list[FrameSizes], size: tuple[int, int]) -> Complexity:
-    """Pure: the windows' frames and bytes as bits per pixel, in all and for intra frames."""
+def complexity_of(windows: list[FrameSizes], size: tuple[int, int]) -> Complexity | None:
+    """Pure: the windows' frames and bytes as bits per pixel, in all and for intra frames.
+
+    None when no window yielded a frame: the film then keeps the ladder's fixed settings, and
+    the encode itself reports whatever is wrong with the source.
+    """
     pixels = size[0] * size[1]
     every = [sizes for window in windows for sizes in window.values()]
     intra = [window["I"] for window in windows if "I" in window]
     frames, intra_frames = sum(n for n, _ in every), sum(n for n, _ in intra)
     if not frames:
-        raise ValidationError("The complexity analysis saw no frames.")
+        return None
     return Complexity(
         bits_per_pixel=sum(n * b * 8 for n, b in every) / (frames * pixels),
         intra_bits_per_pixel=(
@@ -109,7 +109,7 @@ def complexity_of(windows: list[FrameSizes], size: tuple[int, int]) -> Complexit
 
 def measure_complexity(
     source: Path, video_index: int, *, width: int, height: int, duration: float, **run_options
-) -> Complexity:
+) -> Complexity | None:
     """Run the analysis pass; `run_options` (cancel, timeout) go to run_ffmpeg."""
     size = analysis_size(width, height)
     windows = [

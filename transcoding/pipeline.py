@@ -54,7 +54,7 @@ class TranscodeResult:
     storyboard: Path | None = None  # the WebVTT index of the sprites, unless switched off
     iframe_playlists: tuple[IFrameOutput, ...] = ()
     loudness: Loudness | None = None  # None: no audio, or normalisation switched off
-    encoding: TitleEncoding | None = None  # None: the ladder's fixed settings, no per-title pass
+    encoding: TitleEncoding | None = None  # None: fixed settings (no classes, or nothing measured)
 
     def as_dict(self) -> dict:
         return {
@@ -118,8 +118,9 @@ def transcode(
             duration=info.duration,
             **run_options,
         )
-        encoding = TitleEncoding(choose_tuning(ladder.tunings, complexity), complexity)
-        ladder = tuned_ladder(ladder, encoding.tuning)
+        if complexity is not None:
+            encoding = TitleEncoding(choose_tuning(ladder.tunings, complexity), complexity)
+            ladder = tuned_ladder(ladder, encoding.tuning)
     planned = plan(info, ladder)
     board = (
         plan_storyboard(storyboard_interval, info.video.display_width, info.video.display_height)

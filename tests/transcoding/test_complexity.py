@@ -23,7 +23,6 @@ from transcoding.complexity import (
     parse_statistics,
     sample_starts,
 )
-from transcoding.errors import ValidationError
 from transcoding.tuning import choose_tuning
 
 X264_SUMMARY = """[libx264 @ 0x5] frame I:1     Avg QP:20.00  size: 66325
@@ -73,9 +72,12 @@ def test_statistics_are_read_from_x264s_summary():
     assert parse_statistics(X264_SUMMARY) == {"I": (1, 66325), "P": (49, 13492)}
 
 
-def test_missing_statistics_are_a_validation_error():
-    with pytest.raises(ValidationError, match="statistics"):
-        parse_statistics("Conversion failed!")
+def test_a_window_without_frames_adds_nothing_and_none_at_all_measures_nothing():
+    assert parse_statistics("Output file is empty, nothing was encoded") == {}
+    one = complexity_of([{}, {"I": (1, 800), "P": (1, 200)}], (10, 10))
+    assert one.frames == 2
+    assert one.bits_per_pixel == pytest.approx(1000 * 8 / 200)
+    assert complexity_of([{}, {}], (10, 10)) is None
 
 
 def test_bits_per_pixel_over_all_windows():
