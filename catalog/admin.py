@@ -272,10 +272,19 @@ class VideoAdmin(admin.ModelAdmin):
                 f"to {loudness['target_lufs']:g} LUFS"
                 + (" (capped at -1 dBTP true peak)" if loudness["peak_limited"] else "")
             )
+        encoding = features.get("encoding")
+        encoder = (
+            f"{encoding['class']} (intra {encoding['complexity']['intra_bits_per_pixel']:.2f} "
+            f"bits per pixel in the complexity pass): CRF {encoding['crf']:g}, "
+            f"x264 {encoding['x264_params']}"
+            if encoding
+            else "fixed ladder settings (no per-title choice)"
+        )
         rows = [
             ("I-frame playlists", ", ".join(features.get("iframe_playlists", [])) or "none"),
             ("Storyboard", "yes" if features.get("storyboard") else "no"),
             ("Loudness", sound),
+            ("Encoder settings", encoder),
         ]
         return format_html(
             '<table class="vf-sizes">{}</table>',

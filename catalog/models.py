@@ -196,3 +196,29 @@ class Subtitle(models.Model):
     @property
     def display_name(self) -> str:
         return self.name or language_name(self.language)
+
+
+class WatchProgress(models.Model):
+    """Where a viewer stopped in a film: one row per (viewer, film), overwritten by each report."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="watch_progress"
+    )
+    video = models.ForeignKey(Video, on_delete=models.CASCADE, related_name="watch_progress")
+    position_seconds = models.FloatField()
+    finished = models.BooleanField(default=False)
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "video"], name="catalog_watch_progress_once"),
+        ]
+        indexes = [
+            # "Continue watching": a viewer's unfinished films, most recently watched first.
+            models.Index(
+                fields=["user", "finished", "-updated_at"], name="catalog_watch_progress_recent"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} at {self.position_seconds:.0f} s of {self.video_id}"

@@ -1,11 +1,14 @@
 from datetime import datetime
+from typing import Annotated
 
 from django.urls import reverse
 from django.utils import timezone
 from ninja import Field, Schema
+from pydantic import Strict
 
 from catalog.links import stream_url
 from catalog.models import Video, VideoStatus
+from catalog.watch_progress import progress_percent
 
 
 class VideoListOut(Schema):
@@ -58,6 +61,9 @@ class VideoDetailOut(VideoListOut):
     subtitles: list[SubtitleOut] = Field(
         default=[],
         description="Subtitle tracks; the master playlist lists them too (`EXT-X-MEDIA`).",
+    )
+    position_seconds: float | None = Field(
+        None, description="Where the viewer last stopped in this film; null: never started."
     )
 
     @staticmethod
@@ -151,3 +157,40 @@ class VideoRecordOut(VideoStatusOut):
     @staticmethod
     def resolve_uploaded_by(video: Video) -> str | None:
         return video.uploaded_by.email if video.uploaded_by else None
+
+
+class WatchProgressIn(Schema):
+    # Strict: a number, never a string or a boolean coerced into one; NaN and infinity refused.
+    position_seconds: Annotated[float, Strict()] = Field(
+        ge=0, allow_inf_nan=False, description="Seconds from the start; past the end: the end."
+    )
+
+
+class WatchProgressOut(Schema):
+    video_id: int
+    position_seconds: float = Field(description="As recorded: clamped to the film's end.")
+    duration: float | None
+    progress_percent: float | None
+    finished: bool = Field(description="Watched 95 % or more: left out of continue watching.")
+    updated_at: datetime
+
+    @staticmethod
+    def resolve_progress_percent(progress) -> float | None:
+        return progress_percent(progress.position_seconds, progress.duration)
+
+
+class ContinueWatchingOut(VideoListOut):
+    duration: float | None
+    position_seconds: float
+    progress_percent: float | None
+    watched_at: datetime
+
+    @staticmethod
+    def resolve_progress_percent(video: Video) -> float | None:
+        return progress_percent(video.position_seconds, video.duration)
+
+
+class CategoryOut(Schema):
+    slug: str = Field(description="What `GET /api/video/?category=` takes.")
+    name: str = Field(description="As the list's `category` field shows it.")
+    count: int = Field(description="Streamable films in the category.")

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.cache import caches
 from django.db import transaction
 
-from catalog.models import Video, output_is_live
+from catalog.models import MAX_VIDEO_ID, Video, output_is_live
 
 CACHE_SECONDS = getattr(settings, "STREAM_INFO_CACHE_SECONDS", 30)
 
@@ -24,6 +24,8 @@ class StreamInfo:
     renditions: tuple[str, ...]
     thumbnail: str
     updated_at: float
+    # Seconds; None when unknown. A default, so facts cached by an older release still load.
+    duration: float | None = None
     output_version: str = ""  # the live output's bucket prefix in s3 mode (catalog.storage)
 
 
@@ -45,6 +47,7 @@ def stream_info(video_id: int) -> StreamInfo | None:
             "renditions",
             "thumbnail",
             "updated_at",
+            "duration",
             "output_version",
         )
         .first()
@@ -59,10 +62,29 @@ def stream_info(video_id: int) -> StreamInfo | None:
         renditions=tuple(row["renditions"] or ()),
         thumbnail=row["thumbnail"] or "",
         updated_at=row["updated_at"].timestamp(),
+        duration=row["duration"],
         output_version=row["output_version"],
     )
     caches["hot"].set(_cache_key(video_id), info, CACHE_SECONDS)
     return info
+
+
+def stream_for_viewer(*, video_id: int, user) -> StreamInfo | None:
+    """The stream facts of a video the user may watch, else None.
+
+    Viewers see ready and published videos; staff may also preview ready videos that
+    are not published yet. Costs no query while the stream facts are cached, one
+    indexed query otherwise; `user` is the one authentication already loaded.
+    """
+    if not 0 < video_id <= MAX_VIDEO_ID:
+        return None
+    info = stream_info(video_id)
+    return info if info is not None and may_watch(info, user) else None
+
+
+def may_watch(info: StreamInfo, user) -> bool:
+    """The access rule: ready and published, or ready and `user` is staff."""
+    return info.ready and (info.published or user.is_staff)
 
 
 def stream_info_invalidate(video_id: int) -> None:

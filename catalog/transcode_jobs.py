@@ -114,11 +114,13 @@ def video_mark_ready(*, claim: Claim, result: TranscodeResult, staged: str = "")
 
 
 def output_features(result: TranscodeResult) -> dict:
-    """What front ends may light up for this output, and the loudness staff want to see."""
+    """What front ends may light up for this output, and the loudness and per-title encoder
+    settings staff want to see."""
     return {
         "iframe_playlists": [stream.name for stream in result.iframe_playlists],
         "storyboard": result.storyboard is not None,
         "loudness": result.loudness.as_dict() if result.loudness else None,
+        "encoding": result.encoding.as_dict() if result.encoding else None,
     }
 
 

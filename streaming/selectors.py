@@ -1,26 +1,9 @@
-"""Who may stream what: the access rule and the choice of the rung that answers."""
+"""Who may stream what, and the choice of the rung that answers."""
 
-from catalog.models import MAX_VIDEO_ID
-from catalog.streaminfo import StreamInfo, stream_info
+# The access rule lives with the stream facts (catalog.streaminfo), so the catalog's viewer
+# routes (watch progress) apply the very same one; streaming's routes keep asking here.
+from catalog.streaminfo import stream_for_viewer as stream_for_viewer
 from streaming.paths import is_resolution, rung_height
-
-
-def stream_for_viewer(*, video_id: int, user) -> StreamInfo | None:
-    """The stream facts of a video the user may watch, else None.
-
-    Viewers see ready and published videos; staff may also preview ready videos that
-    are not published yet. Costs no query while the stream facts are cached, one
-    indexed query otherwise; `user` is the one authentication already loaded.
-    """
-    if not 0 < video_id <= MAX_VIDEO_ID:
-        return None
-    info = stream_info(video_id)
-    return info if info is not None and may_watch(info, user) else None
-
-
-def may_watch(info: StreamInfo, user) -> bool:
-    """The access rule: ready and published, or ready and `user` is staff."""
-    return info.ready and (info.published or user.is_staff)
 
 
 def rung_for_request(requested: str, renditions: tuple[str, ...]) -> str | None:

@@ -41,6 +41,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="KEY=VALUE:...",
         help="x264 options for every rung, instead of the default ladder's tuning",
     )
+    parser.add_argument(
+        "--fixed",
+        action="store_true",
+        help="the default ladder's fixed x264 settings instead of a per-title choice "
+        "(also implied by --preset, --crf and --x264-params)",
+    )
     parser.add_argument("--thumbnail-at", type=float, default=3.0, help="seconds (default 3)")
     parser.add_argument(
         "--storyboard-interval",
@@ -101,6 +107,9 @@ def ladder_from_args(args: argparse.Namespace) -> Ladder:
     if args.crf is not None:
         changes["crf"] = args.crf
     own_params = args.preset is not None or args.x264_params is not None
+    if args.fixed or own_params or args.crf is not None:
+        # Settings given on the command line hold for this film: no per-title choice.
+        changes["tunings"] = ()
     if own_params or args.crf is not None:
         # A global choice on the command line beats the per-rung tuning of the default ladder.
         changes["renditions"] = tuple(
@@ -130,6 +139,12 @@ def summary_lines(result: TranscodeResult) -> list[str]:
         f"{r.average_bandwidth / 1000:,.0f} kbit/s average  {len(r.segments)} segments"
         for r in result.renditions
     ]
+    if result.encoding:
+        tuning, complexity = result.encoding.tuning, result.encoding.complexity
+        lines.append(
+            f"  per-title class {tuning.name} (intra {complexity.intra_bits_per_pixel:.2f} "
+            f"bits per pixel): crf {tuning.crf:g}, x264 {tuning.x264_params}"
+        )
     lines.append(f"  master {result.master_playlist} (with I-frame playlists)")
     lines.append(f"  thumbnail {result.thumbnail}")
     if result.storyboard:

@@ -4,6 +4,7 @@ from dataclasses import dataclass, replace
 from fractions import Fraction
 
 from transcoding.probe import AudioStream, SourceInfo, VideoStream
+from transcoding.tuning import Tuning
 
 MAX_FRAME_RATE = 60
 FALLBACK_FRAME_RATE = Fraction(25)
@@ -41,6 +42,8 @@ class Ladder:
     x264_params: str = ""
     # swscale algorithm for the downscales; bicubic is what `scale=-2:H` uses.
     scaler: str = "bicubic"
+    # Per-title classes (tuning.py); empty: every film gets `crf` and `x264_params` as they are.
+    tunings: tuple[Tuning, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.renditions:
@@ -104,11 +107,34 @@ STANDARD_RENDITIONS = (
 # The price: about 0.37x of the reference's CPU instead of 0.31x, above the 0.33x wall target.
 DEFAULT_X264_PARAMS = "me=dia:subme=2:partitions=i8x8,i4x4:trellis=1:aq-mode=2"
 
+# Per-title classes (tuning.py), by the intra bits per pixel of the complexity pass (ultrafast,
+# CRF 23, the picture fitted into 640x640; complexity.py). On the benchmark corpus (20 s
+# clips): mandelbrot 1.16, live action 1.26, grain 1.33, animation 2.31. Shrunk that far,
+# soft detail and fine grain are averaged away; what still costs bits is hard structure
+# (outlines, text, flat areas with sharp borders, or grain coarse enough to survive).
+# - soft (below 1.6): the former default, superfast's motion search (dia, subme 1) and no
+#   partition search inside P/B frames, CRF 22.5 (480p 21.5). About 0.29x of the reference's
+#   CPU; SSIM within 0.001 on mandelbrot at 1.11x bytes, where the detailed settings cost 20 %
+#   more CPU and 1.153x bytes. Handheld live action ends on the line (-0.00203 at 1080p).
+# - detailed (1.6 and up): DEFAULT_X264_PARAMS at CRF 22.2 (480p 21.2). On Big Buck Bunny the
+#   soft settings lost 0.0036 SSIM at 720p (-1.4 dB PSNR); these hold it within 0.002 at about
+#   0.37x of the reference's CPU. Cheaper variants measured on 8 s of it (CPU vs reference under
+#   load 16-25, bytes, ΔSSIM 720p): subme 1 with trellis 0.375x, 1.179x, -0.0020 (bytes over);
+#   subme 1 without trellis 0.365x, 1.142x, -0.0026; subme 2 without trellis at CRF 22.0
+#   0.404x, 1.112x, -0.0021. None met SSIM and bytes for less CPU (benchmarks/README.md).
+# The threshold sits between the highest soft clip and the animation, about halfway in ratio;
+# more footage would place it better.
+TITLE_TUNINGS = (
+    Tuning("soft", 0.0, 22.5, "me=dia:subme=1:partitions=none:aq-mode=2"),
+    Tuning("detailed", 1.6, 22.2, DEFAULT_X264_PARAMS),
+)
+
 DEFAULT_LADDER = Ladder(
     renditions=tuple(r for r in STANDARD_RENDITIONS if r.name in {"480p", "720p", "1080p"}),
     preset="veryfast",
     crf=22.2,
     x264_params=DEFAULT_X264_PARAMS,
+    tunings=TITLE_TUNINGS,
 )
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from transcoding.command import build_transcode_argv
+from transcoding.complexity import measure_complexity
 from transcoding.errors import (
     CorruptSourceError,
     OutputExistsError,
@@ -31,6 +32,7 @@ from transcoding.storyboard import (
     write_storyboard_index,
 )
 from transcoding.thumbnails import THUMBNAIL_NAME, plan_thumbnail
+from transcoding.tuning import TitleEncoding, choose_tuning, tuned_ladder
 
 # Generous enough for a slow, shared machine: 2 cores encode 1080p ladders at ~1x realtime.
 TIMEOUT_FLOOR_SECONDS = 120
@@ -52,6 +54,7 @@ class TranscodeResult:
     storyboard: Path | None = None  # the WebVTT index of the sprites, unless switched off
     iframe_playlists: tuple[IFrameOutput, ...] = ()
     loudness: Loudness | None = None  # None: no audio, or normalisation switched off
+    encoding: TitleEncoding | None = None  # None: fixed settings (no classes, or nothing measured)
 
     def as_dict(self) -> dict:
         return {
@@ -66,6 +69,7 @@ class TranscodeResult:
             "storyboard": str(self.storyboard) if self.storyboard else None,
             "iframe_playlists": [i.as_dict() for i in self.iframe_playlists],
             "loudness": self.loudness.as_dict() if self.loudness else None,
+            "encoding": self.encoding.as_dict() if self.encoding else None,
         }
 
 
@@ -93,11 +97,30 @@ def transcode(
     playlist. Scrubbing-preview sprites and `storyboard.vtt` get a tile every
     `storyboard_interval` seconds (None: none). The default audio track is brought to
     `loudness_target` LUFS by one gain measured in an audio-only pass (None: as it is).
+    A ladder with `tunings` gets the x264 settings of the class a short complexity pass
+    finds for this source (the choice is in the result's `encoding`).
     """
     source, output_dir = Path(source), Path(output_dir)
     if output_dir.exists():
         raise OutputExistsError(f"The output folder {output_dir.name} already exists.")
     info = probe(source)
+    run_options = {
+        "cancel": cancel,
+        "timeout": timeout if timeout is not None else default_timeout(info.duration),
+    }
+    encoding = None
+    if ladder.tunings:
+        complexity = measure_complexity(
+            source,
+            info.video.index,
+            width=info.video.display_width,
+            height=info.video.display_height,
+            duration=info.duration,
+            **run_options,
+        )
+        if complexity is not None:
+            encoding = TitleEncoding(choose_tuning(ladder.tunings, complexity), complexity)
+            ladder = tuned_ladder(ladder, encoding.tuning)
     planned = plan(info, ladder)
     board = (
         plan_storyboard(storyboard_interval, info.video.display_width, info.video.display_height)
@@ -111,10 +134,6 @@ def transcode(
         )
     )
     workdir.chmod(PUBLISHED_MODE)  # mkdtemp's 0700 would hide the output from the web server
-    run_options = {
-        "cancel": cancel,
-        "timeout": timeout if timeout is not None else default_timeout(info.duration),
-    }
     try:
         loudness = (
             measure_loudness(
@@ -185,6 +204,7 @@ def transcode(
         storyboard=output_dir / storyboard.name if storyboard else None,
         iframe_playlists=iframe_playlists,
         loudness=loudness,
+        encoding=encoding,
     )
 
 

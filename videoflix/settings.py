@@ -235,6 +235,8 @@ CORS_ALLOWED_ORIGINS = env_list(
     "CORS_ALLOWED_ORIGINS", ["http://127.0.0.1:5500", "http://localhost:5500"]
 )
 CORS_ALLOW_CREDENTIALS = True
+# Paged catalog answers keep a bare list as their body and say the rest in headers.
+CORS_EXPOSE_HEADERS = ["Link", "X-Total-Count"]
 # A front end CORS lets read answers with cookies may also write with them (CSRF checked).
 CSRF_TRUSTED_ORIGINS = [*CSRF_TRUSTED_ORIGINS, *CORS_ALLOWED_ORIGINS]
 

@@ -85,6 +85,22 @@ def test_json_routes_refuse_other_content_types(user, content_type):
     assert "access_token" not in response.cookies
 
 
+def test_a_cookie_write_with_a_malformed_multipart_body_is_a_400_not_a_500(browser):
+    """Django's CSRF check reads a POST's form fields; a multipart type without a boundary
+    cannot be read."""
+    response = browser.generic(
+        "POST",
+        TRANSCODE_MISSING_VIDEO,
+        b"not a multipart body",
+        content_type="multipart/form-data",
+        HTTP_ORIGIN=TRUSTED_ORIGIN,
+        **csrf_header(browser),
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {"detail": "The request body is malformed multipart form data."}
+
+
 def test_json_with_a_charset_is_json(user):
     client = Client(enforce_csrf_checks=True)
     body = f'{{"email": "{user.email}", "password": "{PASSWORD}"}}'

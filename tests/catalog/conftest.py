@@ -10,7 +10,7 @@ from django.db import connection
 from huey.contrib.djhuey import HUEY
 
 from catalog import outputs, tasks
-from catalog.models import Video
+from catalog.models import Video, VideoStatus
 from catalog.services import video_create
 from tests.media import generate_video
 from tests.support import child_processes
@@ -78,6 +78,30 @@ def upload(staff_user):
             return video_create(original=File(source, name=path.name), **fields)
 
     return create
+
+
+@pytest.fixture
+def make_row(db):
+    """A catalog row as a finished transcode leaves it (files are not needed to list it)."""
+    counter = iter(range(1, 10_000))
+
+    def make(**fields) -> Video:
+        number = next(counter)
+        fields.setdefault("title", f"Film {number}")
+        fields.setdefault("status", VideoStatus.READY)
+        fields.setdefault("is_published", True)
+        fields.setdefault("original", f"originals/film-{number}.mp4")
+        if fields["status"] == VideoStatus.READY:
+            fields.setdefault("output_live", True)
+            fields.setdefault("renditions", ["480p", "720p"])
+            fields.setdefault("duration", 12.5)
+        video = Video.objects.create(**fields)
+        if video.output_live:
+            video.thumbnail.name = f"hls/{video.pk}/thumbnail.jpg"
+            video.save(update_fields=["thumbnail"])
+        return video
+
+    return make
 
 
 def leftover_work_dir(video_id: int) -> Path:

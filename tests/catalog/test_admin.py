@@ -10,6 +10,7 @@ from django.urls import reverse
 from catalog import transcode_jobs
 from catalog.models import Category, Video, VideoStatus
 from tests.catalog.conftest import media_files
+from transcoding import DEFAULT_LADDER
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -116,6 +117,12 @@ def test_the_change_page_shows_error_metadata_sizes_and_stream_url(
     assert "<th>I-frame playlists</th><td>240p</td>" in ready_page
     assert "<th>Storyboard</th><td>yes</td>" in ready_page
     assert re.search(r"<th>Loudness</th><td>measured -[0-9.]+ LUFS, true peak", ready_page)
+    classes = "|".join(tuning.name for tuning in DEFAULT_LADDER.tunings)
+    assert re.search(
+        rf"<th>Encoder settings</th><td>({classes}) \(intra [0-9.]+ bits per pixel in the "
+        r"complexity pass\): CRF [0-9.]+, x264 me=dia:",
+        ready_page,
+    )
     assert failed.error
     assert failed.error in failed_page
     assert "no output yet" in failed_page

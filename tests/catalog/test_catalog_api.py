@@ -13,30 +13,6 @@ from catalog.subtitles import subtitle_create
 LIST_FIELDS = {"id", "created_at", "title", "description", "thumbnail_url", "category"}
 
 
-@pytest.fixture
-def make_row(db):
-    """A catalog row as a finished transcode leaves it (files are not needed to list it)."""
-    counter = iter(range(1, 10_000))
-
-    def make(**fields) -> Video:
-        number = next(counter)
-        fields.setdefault("title", f"Film {number}")
-        fields.setdefault("status", VideoStatus.READY)
-        fields.setdefault("is_published", True)
-        fields.setdefault("original", f"originals/film-{number}.mp4")
-        if fields["status"] == VideoStatus.READY:
-            fields.setdefault("output_live", True)
-            fields.setdefault("renditions", ["480p", "720p"])
-            fields.setdefault("duration", 12.5)
-        video = Video.objects.create(**fields)
-        if video.output_live:
-            video.thumbnail.name = f"hls/{video.pk}/thumbnail.jpg"
-            video.save(update_fields=["thumbnail"])
-        return video
-
-    return make
-
-
 def test_the_list_needs_the_access_cookie(client, make_row):
     make_row()
     response = client.get("/api/video/")
@@ -103,7 +79,7 @@ def test_the_detail_adds_duration_renditions_and_master_url(auth_client, make_ro
     body = response.json()
     assert set(body) == LIST_FIELDS | {
         "duration", "renditions", "master_url",
-        "has_iframe_playlists", "storyboard_url", "loudness", "subtitles",
+        "has_iframe_playlists", "storyboard_url", "loudness", "subtitles", "position_seconds",
     }  # fmt: skip
     assert body["duration"] == 12.5
     assert body["renditions"] == ["480p", "720p"]

@@ -16,7 +16,7 @@ from catalog.models import Video, VideoStatus
 from catalog.services import video_delete
 from tests.catalog.conftest import files_under, media_files, worker_thread
 from tests.support import wait_for
-from transcoding import TranscodingError, transcode
+from transcoding import DEFAULT_LADDER, TranscodingError, transcode
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]  # real transcodes
 
@@ -62,6 +62,11 @@ def test_upload_becomes_ready_with_three_renditions_and_a_thumbnail(auth_client,
     assert auth_client.get(detail["storyboard_url"]).status_code == 200
     assert detail["loudness"]["target_lufs"] == -16.0
     assert detail["loudness"] == video.output_features["loudness"]
+    # The per-title choice is kept for staff, and stays out of the viewers' API.
+    encoding = video.output_features["encoding"]
+    assert encoding["class"] in {tuning.name for tuning in DEFAULT_LADDER.tunings}
+    assert encoding["complexity"]["frames"] > 0
+    assert "encoding" not in detail
 
 
 def test_corrupt_upload_fails_with_the_library_reason_and_leaves_other_videos_alone(

@@ -1,6 +1,7 @@
 """Contract fuzzing runs against Videoflix as real processes (tests/live_server.py)."""
 
 import json
+import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -23,6 +24,9 @@ UNTHROTTLED = dict.fromkeys(
     ),
     "1000000/min",
 )
+# A browser's CSRF pair (the csrftoken cookie and the X-CSRFToken header), so cookie-authenticated
+# writes get past the CSRF check to the code behind it: 32 alphanumeric characters, a valid secret.
+CSRF_TOKEN = secrets.token_hex(16)
 
 
 @dataclass
@@ -31,8 +35,11 @@ class FuzzTarget:
     access_tokens: dict[str, str]  # role ("viewer", "staff") -> access token
     film: dict  # a ready, published film with English subtitles, as `upload_video --json` prints it
 
-    def cookie_header(self, role: str) -> str:
-        return f"Cookie: access_token={self.access_tokens[role]}"
+    def headers(self, role: str) -> list[str]:
+        return [
+            f"Cookie: access_token={self.access_tokens[role]}; csrftoken={CSRF_TOKEN}",
+            f"X-CSRFToken: {CSRF_TOKEN}",
+        ]
 
 
 @pytest.fixture(scope="session")

@@ -1,7 +1,8 @@
 """Schemathesis against /api/openapi.json on a live server.
 
 Every operation the schema documents is called with generated valid and invalid input (the
-examples, coverage and fuzzing phases), as a signed-in viewer and, for reads, as staff; half
+examples, coverage and fuzzing phases), as a signed-in viewer (a browser's cookies and CSRF
+header, so writes reach the code behind the CSRF check) and, for reads, as staff; half
 the reads aim at a real ready film (tests/contract/hooks.py). Every
 answer must be documented: no 5xx, a declared status code, the declared content type, a body
 matching the declared schema. A failure prints schemathesis' report with a curl command that
@@ -38,7 +39,7 @@ def run_schemathesis(target, role: str, *options: str) -> tuple[int, str]:
     argv = [
         sys.executable, "-m", "schemathesis.cli", "run", target.stack.url("/api/openapi.json"),
         "--checks", ",".join(CHECKS),
-        "--header", target.cookie_header(role),
+        *(option for header in target.headers(role) for option in ("--header", header)),
         "--phases", "examples,coverage,fuzzing",
         "--max-examples", str(EXAMPLES_PER_OPERATION),
         "--seed", seed,

@@ -3,6 +3,7 @@ through the track's media playlist with the viewer's cookies, and places each cu
 SRT put it: the timestamp map matches where the transcode's segments start."""
 
 import json
+from collections.abc import Iterator
 
 import pytest
 
@@ -17,8 +18,10 @@ SRT = (
 )
 
 
-@pytest.fixture(scope="session")
-def subtitled_film(site, tmp_path_factory) -> dict:
+@pytest.fixture(scope="module")
+def subtitled_film(site, tmp_path_factory) -> Iterator[dict]:
+    """Published for this module only: the session's other browser tests expect a catalog
+    holding their own films, so it is deleted (through the service) when the module ends."""
     folder = tmp_path_factory.mktemp("subtitled")
     source = generate_video(folder / "film.mp4", seconds=6, width=320, height=240)
     (folder / "film.en.srt").write_text(SRT)
@@ -29,7 +32,13 @@ def subtitled_film(site, tmp_path_factory) -> dict:
         "--subtitles", f"de:{folder / 'film.de.vtt'}",
         timeout=600,
     )  # fmt: skip
-    return json.loads(result.stdout[result.stdout.index("{") :])
+    film = json.loads(result.stdout[result.stdout.index("{") :])
+    yield film
+    site.stack.manage(
+        "shell", "-c",
+        "from catalog.models import Video; from catalog.services import video_delete; "
+        f"video_delete(video=Video.objects.get(pk={film['id']}))",
+    )  # fmt: skip
 
 
 def test_hls_js_shows_the_subtitle_tracks_with_their_cues_in_place(page, site, subtitled_film):

@@ -3,6 +3,7 @@
 import json
 import os
 import pty
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.support import ROOT
-from transcoding import Progress
+from transcoding import DEFAULT_LADDER, Progress
 from transcoding.cli import progress_line
 
 FAST = ["--ladder", "240p", "--segment", "2", "--preset", "superfast"]
@@ -187,3 +188,26 @@ def test_x264_params_reach_the_encoder(tmp_path, sample_video):
     assert without_b.returncode == 0, without_b.stderr
     assert b_frames(tmp_path / "plain" / "240p" / "segment000.ts") > 0
     assert b_frames(tmp_path / "no-b" / "240p" / "segment000.ts") == 0
+
+
+def test_json_reports_the_per_title_choice_and_fixed_switches_it_off(tmp_path, sample_video):
+    per_title = run_cli(sample_video, tmp_path / "per-title", "--ladder", "240p", "--json")
+    fixed = run_cli(sample_video, tmp_path / "fixed", "--ladder", "240p", "--fixed", "--json")
+    own_crf = run_cli(sample_video, tmp_path / "own", "--ladder", "240p", "--crf", "30", "--json")
+
+    assert per_title.returncode == fixed.returncode == own_crf.returncode == 0, per_title.stderr
+    encoding = json.loads(per_title.stdout)["encoding"]
+    assert encoding["class"] in {t.name for t in DEFAULT_LADDER.tunings}
+    assert encoding["complexity"]["frames"] > 0
+    assert encoding["complexity"]["intra_bits_per_pixel"] > 0
+    assert json.loads(fixed.stdout)["encoding"] is None
+    assert json.loads(own_crf.stdout)["encoding"] is None
+
+
+def test_human_summary_names_the_per_title_class(tmp_path, silent_video):
+    completed = run_cli(silent_video, tmp_path / "hls", "--ladder", "240p")
+
+    assert completed.returncode == 0, completed.stderr
+    assert re.search(
+        r"per-title class \w+ \(intra [0-9.]+ bits per pixel\): crf ", completed.stdout
+    )

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("catalog", "0004_subtitle_tracks"),
+        ("catalog", "0006_video_search_index"),
     ]
 
     operations = [

@@ -1,0 +1,61 @@
+"""Per-title encoding: the class a film's complexity reaches picks the ladder's x264 settings."""
+
+import pytest
+
+from transcoding import DEFAULT_LADDER
+from transcoding.complexity import Complexity
+from transcoding.ladder import TITLE_TUNINGS
+from transcoding.tuning import TitleEncoding, Tuning, choose_tuning, tuned_ladder
+
+PLAIN = Tuning("plain", 0.0, 23.0, "subme=1")
+BUSY = Tuning("busy", 1.0, 21.0, "subme=2")
+
+
+def complexity(intra: float) -> Complexity:
+    return Complexity(bits_per_pixel=intra / 3, intra_bits_per_pixel=intra, frames=25)
+
+
+@pytest.mark.parametrize(
+    ("intra", "chosen"), [(0.0, PLAIN), (0.99, PLAIN), (1.0, BUSY), (4.2, BUSY)]
+)
+def test_the_highest_threshold_reached_wins(intra, chosen):
+    assert choose_tuning((BUSY, PLAIN), complexity(intra)) == chosen
+
+
+def test_below_every_threshold_the_lowest_class_applies():
+    assert choose_tuning((BUSY,), complexity(0.1)) == BUSY
+
+
+def test_there_must_be_something_to_choose_from():
+    with pytest.raises(ValueError, match="no tuning"):
+        choose_tuning((), complexity(1.0))
+
+
+def test_tuned_ladder_takes_crf_and_params_and_keeps_the_small_rungs_step():
+    ladder = tuned_ladder(DEFAULT_LADDER, BUSY)
+
+    assert (ladder.crf, ladder.x264_params, ladder.tunings) == (21.0, "subme=2", ())
+    assert ladder.preset == DEFAULT_LADDER.preset
+    for before, after in zip(DEFAULT_LADDER.renditions, ladder.renditions, strict=True):
+        if before.crf is None:
+            assert after.crf is None
+        else:
+            assert after.crf == pytest.approx(before.crf - DEFAULT_LADDER.crf + 21.0)
+
+
+def test_the_default_ladder_chooses_per_title_from_classes_that_differ():
+    assert DEFAULT_LADDER.tunings == TITLE_TUNINGS
+    assert len({t.name for t in TITLE_TUNINGS}) == len(TITLE_TUNINGS) > 1
+    assert len({(t.crf, t.x264_params) for t in TITLE_TUNINGS}) == len(TITLE_TUNINGS)
+    assert min(t.from_intra_bpp for t in TITLE_TUNINGS) == 0.0  # every film has a class
+
+
+def test_choice_is_recorded_with_what_was_measured():
+    chosen = {
+        "class": "busy",
+        "crf": 21.0,
+        "x264_params": "subme=2",
+        "complexity": {"bits_per_pixel": 0.5, "intra_bits_per_pixel": 1.5, "frames": 25},
+    }
+
+    assert TitleEncoding(BUSY, complexity(1.5)).as_dict() == chosen

@@ -1,0 +1,65 @@
+"""Per-title encoding: the x264 settings of a ladder chosen for each film from its complexity.
+
+No single setting held the three targets of benchmarks/transcode_ladder.py (a third of the
+reference's time, SSIM within 0.002 per rung, at most 1.15x its bytes) on every clip of the
+corpus: the settings cheap enough for the time target smeared the hard edges of animation, and
+the settings that kept them spent too much time and, on the generated clip, too many bytes.
+So the complexity pass (complexity.py) sorts each film into a class, and the class decides.
+"""
+
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+from transcoding.complexity import Complexity
+
+if TYPE_CHECKING:
+    from transcoding.ladder import Ladder
+
+
+@dataclass(frozen=True)
+class Tuning:
+    """x264 settings for the films whose measured complexity reaches `from_intra_bpp`."""
+
+    name: str
+    from_intra_bpp: float  # intra bits per pixel of the analysis encode, where the class begins
+    crf: float  # for the ladder's own rungs; rungs with their own CRF move by the same step
+    x264_params: str
+
+    def as_dict(self) -> dict:
+        return {"class": self.name, "crf": self.crf, "x264_params": self.x264_params}
+
+
+@dataclass(frozen=True)
+class TitleEncoding:
+    """What the complexity pass measured and which tuning it chose, kept with the output."""
+
+    tuning: Tuning
+    complexity: Complexity
+
+    def as_dict(self) -> dict:
+        return {**self.tuning.as_dict(), "complexity": self.complexity.as_dict()}
+
+
+def choose_tuning(tunings: tuple[Tuning, ...], complexity: Complexity) -> Tuning:
+    """Pure: the class with the highest threshold the film reaches (the lowest class if none)."""
+    if not tunings:
+        raise ValueError("There is no tuning to choose from.")
+    ordered = sorted(tunings, key=lambda t: t.from_intra_bpp)
+    reached = [t for t in ordered if complexity.intra_bits_per_pixel >= t.from_intra_bpp]
+    return reached[-1] if reached else ordered[0]
+
+
+def tuned_ladder(ladder: "Ladder", tuning: Tuning) -> "Ladder":
+    """Pure: `ladder` with the tuning's CRF and x264 parameters, and no further tuning.
+
+    Rungs with a CRF of their own (the small ones, a step lower) keep their distance to the
+    ladder's CRF.
+    """
+    step = tuning.crf - ladder.crf
+    renditions = tuple(
+        replace(r, crf=round(r.crf + step, 2)) if r.crf is not None else r
+        for r in ladder.renditions
+    )
+    return replace(
+        ladder, crf=tuning.crf, x264_params=tuning.x264_params, renditions=renditions, tunings=()
+    )
