@@ -23,6 +23,12 @@ ACCESS_KEY = "videoflix-tests"
 SECRET_KEY = "videoflix-tests-secret-key-0123456789"
 REGION = "us-east-1"
 START_SECONDS = 90  # a loaded two-core machine can take its time
+# SeaweedFS gives every bucket a collection of its own and grows 7 volumes for it at its first
+# write; with the volume count derived from free disk / volume size (256 MB), the session ran out
+# of volumes after 40 buckets. Small volumes, never preallocated, and a fixed ceiling hold
+# hundreds of buckets (one per test) on any disk.
+VOLUME_MB = 16
+MAX_VOLUMES = 10_000
 
 
 def weed_binary() -> str | None:
@@ -75,7 +81,8 @@ class S3Server:
             weed, "server", f"-dir={folder / 'data'}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
             *(f"-{name}={port}" for name, port in ports.items()),
             "-s3", f"-s3.config={identities}", "-s3.port.iceberg=0", "-s3.port.lance=0",
-            "-metricsPort=0", "-volume.max=0", "-master.volumeSizeLimitMB=256",
+            "-metricsPort=0", f"-volume.max={MAX_VOLUMES}",
+            f"-master.volumeSizeLimitMB={VOLUME_MB}",
         ]  # fmt: skip
         with open(folder / "weed.log", "wb") as log:
             process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)

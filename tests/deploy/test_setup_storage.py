@@ -7,6 +7,7 @@ import pytest
 
 from tests.deploy.test_entrypoint import container, stopped_with_one_sentence  # noqa: F401
 from tests.s3server import ACCESS_KEY, REGION, SECRET_KEY
+from tests.storage.stacks import FreezingProxy
 from tests.support import free_port
 
 pytestmark = pytest.mark.slow  # every test starts the entrypoint's processes
@@ -39,6 +40,29 @@ def test_setup_creates_the_bucket_and_is_safe_to_repeat(container, s3_server):  
 
 
 def test_setup_stops_with_one_sentence_when_the_store_is_unreachable(container):  # noqa: F811
+    """After waiting SETUP_WAIT_SECONDS for it, as for the database."""
     endpoint = f"http://127.0.0.1:{free_port()}"
-    started = container.start("setup", **s3_env(endpoint, "films"))
+    started = container.start("setup", SETUP_WAIT_SECONDS="2", **s3_env(endpoint, "films"))
     assert f"The object store at {endpoint} is unreachable" in stopped_with_one_sentence(started)
+    assert started.stdout.startswith(f"Waiting for the object store at {endpoint} ...")
+
+
+def test_setup_waits_for_an_object_store_that_starts_after_it(container, s3_server):  # noqa: F811
+    """podman-compose starts setup without waiting for the store's health check: setup waits
+    for the store to answer (SETUP_WAIT_SECONDS) instead of stopping at once."""
+    bucket = f"vf-late-{uuid.uuid4().hex[:12]}"
+    port = free_port()
+    waiting = container.spawn(
+        "setup", SETUP_WAIT_SECONDS="600", **s3_env(f"http://127.0.0.1:{port}", bucket)
+    )
+    assert waiting.stdout.readline().startswith("Waiting for the object store at ")
+
+    store = FreezingProxy(s3_server.endpoint_url, bucket, port=port)  # the store comes up
+    try:
+        stdout, stderr = waiting.communicate(timeout=600)
+    finally:
+        store.close()
+
+    assert waiting.returncode == 0, stderr
+    assert f"Bucket {bucket!r} created" in stdout
+    assert s3_server.client().get_bucket_cors(Bucket=bucket)["CORSRules"]

@@ -45,17 +45,17 @@ class FreezingProxy:
     HLS files through and then freezes every connection: a worker caught mid-upload.
 
     The signature covers the Host header, which passes unchanged, so the store still checks
-    every request it forwards.
+    every request it forwards. Never armed, it simply forwards (a store that starts late).
     """
 
-    def __init__(self, target: str, bucket: str):
-        host, port = target.removeprefix("http://").split(":")
-        self._target = (host, int(port))
+    def __init__(self, target: str, bucket: str, port: int = 0):
+        host, target_port = target.removeprefix("http://").split(":")
+        self._target = (host, int(target_port))
         self._marker = f"PUT /{bucket}/hls/".encode()
         self._left: int | None = None
         self._lock = threading.Lock()
         self.frozen = threading.Event()
-        self._listener = socket.create_server(("127.0.0.1", 0))
+        self._listener = socket.create_server(("127.0.0.1", port))
         self.url = f"http://127.0.0.1:{self._listener.getsockname()[1]}"
         threading.Thread(target=self._accept, daemon=True).start()
 

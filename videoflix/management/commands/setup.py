@@ -3,6 +3,7 @@ the wait of the other containers until they are done."""
 
 import time
 
+from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
@@ -11,6 +12,7 @@ from django.db.migrations.executor import MigrationExecutor
 
 from accounts.models import User
 from videoflix.env import env_int, env_str
+from videoflix.objectstore import StoreProblem, admin_client, where
 
 
 class Command(BaseCommand):
@@ -43,7 +45,13 @@ class Command(BaseCommand):
             self.check()  # setup prepared the bucket before it migrated
             return
         if settings.MEDIA_STORAGE == "s3":
-            # First, so the checks find the bucket and uploads (the sample film) have it.
+            # First, so the checks find the bucket and uploads (the sample film) have it. The
+            # store may start after this container (podman-compose does not wait for health):
+            # wait for it to answer at all; what it answers is storage_setup's to judge.
+            if not store_answers():
+                self.stdout.write(f"Waiting for the object store at {where()} ...", ending="\n")
+                self.stdout.flush()
+                wait_until(store_answers, seconds)
             try:
                 call_command("storage_setup", stdout=self.stdout, stderr=self.stderr)
             except CommandError as exc:
@@ -79,6 +87,17 @@ class Command(BaseCommand):
             self.stdout.write(f"The account {email} already exists; it is left as it is.")
             return
         call_command("createsuperuser", interactive=False, email=email, stdout=self.stdout)
+
+
+def store_answers() -> bool:
+    """The object store answers a request, whatever it says (credentials are judged later)."""
+    try:
+        admin_client().list_buckets()
+    except (ClientError, StoreProblem):
+        return True
+    except BotoCoreError:
+        return False
+    return True
 
 
 def reachable() -> bool:
