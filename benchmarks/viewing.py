@@ -14,7 +14,8 @@ measures over loopback:
   searches for a common and a rare word, a category's page, and /api/categories/.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/vf_proof REDIS_URL=redis://127.0.0.1:6379/4 \\
-        .venv/bin/python benchmarks/viewing.py --viewers 1000,2000,3000 --write-readme
+        .venv/bin/python benchmarks/viewing.py --viewers 1000,2000,3000,4000 --seconds 30 \\
+        --write-readme
 
 The stack gets its own database and Redis key prefix, removed at the end. The client runs on
 the same 2 cores as the server.
@@ -343,7 +344,7 @@ def markdown(progress: list[dict], catalog: list[dict], catalog_note: str, secon
         "tokens. The client shares the cores with the server.",
         "",
         "Reproduce: `DATABASE_URL=postgres://... REDIS_URL=redis://... .venv/bin/python "
-        "benchmarks/viewing.py --viewers 1000,2000,3000 --write-readme`.",
+        "benchmarks/viewing.py --viewers 1000,2000,3000,4000 --seconds 30 --write-readme`.",
     ]
     if progress:
         lines += [
