@@ -2,6 +2,7 @@
 
 import json
 import secrets
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -9,6 +10,7 @@ import pytest
 
 from tests.live_server import LiveStack
 from tests.media import generate_video
+from tests.storage.stacks import s3_environment
 
 # Fuzzing sends far more requests than any throttle allows; raise the limits so each request
 # reaches the code behind the throttle (tests/accounts pins the throttling itself).
@@ -42,9 +44,26 @@ class FuzzTarget:
         ]
 
 
-@pytest.fixture(scope="session")
-def fuzz_target(tmp_path_factory) -> Iterator[FuzzTarget]:
-    stack = LiveStack(tmp_path_factory.mktemp("contract"), name="contract", env=UNTHROTTLED)
+def _storage_environment(mode: str, request) -> dict[str, str]:
+    """MEDIA_STORAGE=s3: a bucket of its own on the session's real S3 server; the routes then
+    answer from the bucket (signed URLs, redirects, the segment route's 404) and must still
+    answer only as documented."""
+    if mode == "local":
+        return {}
+    s3_server = request.getfixturevalue("s3_server")
+    bucket = f"vf-fuzz-{uuid.uuid4().hex[:12]}"
+    s3_server.client().create_bucket(Bucket=bucket)
+    return s3_environment(s3_server, bucket)
+
+
+@pytest.fixture(scope="session", params=["local", "s3"])
+def fuzz_target(tmp_path_factory, request) -> Iterator[FuzzTarget]:
+    env = {**UNTHROTTLED, **_storage_environment(request.param, request)}
+    stack = LiveStack(
+        tmp_path_factory.mktemp(f"contract-{request.param}"),
+        name=f"contract{request.param}",
+        env=env,
+    )
     try:
         stack.install()
         stack.start_worker()

@@ -1,4 +1,4 @@
-"""Schemathesis against /api/openapi.json on a live server.
+"""Schemathesis against /api/openapi.json on a live server, once per storage mode (local, s3).
 
 Every operation the schema documents is called with generated valid and invalid input (the
 examples, coverage and fuzzing phases), as a signed-in viewer (a browser's cookies and CSRF

@@ -13,14 +13,19 @@ import os
 import shutil
 import subprocess
 import threading
+import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
+from benchmarks.nginx import nginx_available, running_nginx
+from benchmarks.nginx import s3_site as s3_nginx_site
 from tests.live_server import LiveStack
+from tests.storage.stacks import s3_environment
 from tests.support import ROOT, free_port, prerequisite_missing
 
 # One pin for both players: the admin's (player/, installed by `make setup`) and the test site's.
@@ -95,10 +100,11 @@ class _QuietHandler(SimpleHTTPRequestHandler):
 class Site:
     stack: LiveStack
     frontend: str  # the front end's origin, e.g. http://127.0.0.1:5500
+    origin: str  # where the front end reaches the API: the web itself, or nginx in front of it
 
     @property
     def api(self) -> str:
-        return self.stack.url("/api")
+        return f"{self.origin}/api"
 
 
 def _build_front_end(folder: Path, hls_js: Path, api: str) -> Path:
@@ -109,43 +115,97 @@ def _build_front_end(folder: Path, hls_js: Path, api: str) -> Path:
     return folder
 
 
+@contextmanager
+def _running_stack(
+    workdir: Path, *, name: str, frontend: str, env: dict[str, str] | None = None
+) -> Iterator[LiveStack]:
+    """Videoflix with production settings, migrated, its worker consuming; the web is the
+    caller's to start (on a port of its choosing)."""
+    stack = LiveStack(
+        workdir / "stack",
+        name=name,
+        # ultrafast: picture quality is not what the browser test is about
+        env={
+            "FRONTEND_URL": frontend,
+            "CORS_ALLOWED_ORIGINS": frontend,
+            "VIDEO_TRANSCODE_PRESET": "ultrafast",
+            **(env or {}),
+        },
+    )
+    try:
+        if stack.env.get("MEDIA_STORAGE") == "s3":
+            # As compose's setup service does first: the bucket, its CORS rules, a verdict.
+            stack.manage("storage_setup", timeout=120)
+        stack.install()
+        # Production settings serve static files from collectstatic's manifest (the admin's).
+        stack.manage("collectstatic", "--noinput", "-v", "0", timeout=300)
+        stack.start_worker()
+        yield stack
+    finally:
+        stack.close()
+
+
+@contextmanager
+def _serving_front_end(workdir: Path, hls_js: Path, *, api: str, port: int) -> Iterator[None]:
+    folder = _build_front_end(workdir / "site", hls_js, api)
+    handler = functools.partial(_QuietHandler, directory=str(folder))
+    server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 @pytest.fixture(scope="session")
 def site(tmp_path_factory, hls_js) -> Iterator[Site]:
     """Videoflix running (web + worker) and the front end served from its own origin."""
     workdir = tmp_path_factory.mktemp("e2e")
     frontend_port = free_port(FRONTEND_PORT)
     frontend = f"http://127.0.0.1:{frontend_port}"
-    stack = LiveStack(
-        workdir / "stack",
-        name="e2e",
-        # ultrafast: picture quality is not what the browser test is about
-        env={
-            "FRONTEND_URL": frontend,
-            "CORS_ALLOWED_ORIGINS": frontend,
-            "VIDEO_TRANSCODE_PRESET": "ultrafast",
-        },
-    )
-    server = None
-    try:
-        stack.install()
-        # Production settings serve static files from collectstatic's manifest (the admin's).
-        stack.manage("collectstatic", "--noinput", "-v", "0", timeout=300)
-        stack.start_worker()
+    with _running_stack(workdir, name="e2e", frontend=frontend) as stack:
         stack.start_web()
-        folder = _build_front_end(workdir / "site", hls_js, stack.url("/api"))
-        handler = functools.partial(_QuietHandler, directory=str(folder))
-        server = ThreadingHTTPServer(("127.0.0.1", frontend_port), handler)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        yield Site(stack=stack, frontend=frontend)
-    finally:
-        if server is not None:
-            server.shutdown()
-            server.server_close()
-        stack.close()
+        with _serving_front_end(workdir, hls_js, api=stack.url("/api"), port=frontend_port):
+            yield Site(stack=stack, frontend=frontend, origin=stack.url(""))
 
 
-@pytest.fixture
-def page(browser, site, request):
+@pytest.fixture(scope="session")
+def s3_site(tmp_path_factory, hls_js, s3_server) -> Iterator[Site]:
+    """The same with MEDIA_STORAGE=s3, as compose.s3.yaml runs it: the media in a bucket of the
+    real S3 server, which checks every signature; nginx's s3 site (deploy/nginx/s3/) in front of
+    the web and of the bucket, whose signed URLs point at it (S3_MEDIA_BASE_URL), since the
+    store cannot answer credentialed CORS itself. The front end reaches the API through nginx."""
+    if not nginx_available():
+        prerequisite_missing("nginx is not installed (apt-get install nginx-light)")
+    workdir = tmp_path_factory.mktemp("e2e-s3")
+    frontend_port = free_port(FRONTEND_PORT)
+    frontend = f"http://127.0.0.1:{frontend_port}"
+    web_port, proxy_port = free_port(), free_port()
+    proxy = f"http://127.0.0.1:{proxy_port}"
+    bucket = f"vf-e2e-{uuid.uuid4().hex[:12]}"
+    env = {**s3_environment(s3_server, bucket), "S3_MEDIA_BASE_URL": f"{proxy}/media-bucket"}
+    with _running_stack(workdir, name="e2es3", frontend=frontend, env=env) as stack:
+        stack.start_web(port=web_port)
+        # Under the stack's logs: a failing test's artifacts include nginx's error.log.
+        nginx_dir = stack.logs_dir / "nginx"
+        nginx_site = s3_nginx_site(
+            upstream=f"127.0.0.1:{web_port}",
+            port=proxy_port,
+            endpoint_url=s3_server.endpoint_url,
+            bucket=bucket,
+            origins=[frontend],
+            cache=nginx_dir / "bucket-cache",
+        )
+        with (
+            running_nginx(nginx_dir, nginx_site, ports=[proxy_port], workers=1),
+            _serving_front_end(workdir, hls_js, api=f"{proxy}/api", port=frontend_port),
+        ):
+            yield Site(stack=stack, frontend=frontend, origin=proxy)
+
+
+@contextmanager
+def _browsing(browser, site: Site, request) -> Iterator:
     """A fresh browser profile (no cookies) on the front end's home page."""
     context = browser.new_context()
     page = context.new_page()
@@ -160,6 +220,18 @@ def page(browser, site, request):
         name = request.node.name
         page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
         (ARTIFACTS / f"{name}.console.txt").write_text("\n".join(console))
-        for log in site.stack.logs_dir.glob("*.log"):
+        for log in site.stack.logs_dir.rglob("*.log"):
             shutil.copy(log, ARTIFACTS / f"{name}.{log.name}")
     context.close()
+
+
+@pytest.fixture
+def page(browser, site, request):
+    with _browsing(browser, site, request) as page:
+        yield page
+
+
+@pytest.fixture
+def s3_page(browser, s3_site, request):
+    with _browsing(browser, s3_site, request) as page:
+        yield page

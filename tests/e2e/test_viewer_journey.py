@@ -15,16 +15,19 @@ pytestmark = pytest.mark.slow
 PASSWORD = "a-long-and-unusual-passphrase-7"
 
 
-@pytest.fixture(scope="session")
-def film(site, tmp_path_factory) -> dict:
+def publish_film(stack, folder) -> dict:
     """A published 720p film, so its ladder has two rungs: uploaded, transcoded by the worker."""
-    folder = tmp_path_factory.mktemp("film")
     source = generate_video(folder / "film.mp4", seconds=8, width=1280, height=720)
-    result = site.stack.manage(
+    result = stack.manage(
         "upload_video", str(source), "--title", "Browser film", "--category", "animation",
         "--publish", "--wait", "--json", timeout=600,
     )  # fmt: skip
     return json.loads(result.stdout[result.stdout.index("{") :])
+
+
+@pytest.fixture(scope="session")
+def film(site, tmp_path_factory) -> dict:
+    return publish_film(site.stack, tmp_path_factory.mktemp("film"))
 
 
 def activation_link(mail, frontend: str) -> str:
@@ -45,10 +48,10 @@ def calls_api(page):
     return api
 
 
-def test_register_activate_log_in_browse_play_two_rungs_then_log_out(page, site, film):
+def register_activate_log_in(page, site, email: str):
+    """A newcomer registers, activates through the mailed link and logs in, all from the front
+    end's page; returns the page's `api` for the calls that follow."""
     api = calls_api(page)
-
-    email = "newcomer@example.com"
     form = {"email": email, "password": PASSWORD, "confirmed_password": PASSWORD}
     registered = api("POST", "/register/", {**form, "privacy_policy": "on"})
     assert registered["status"] == 201, registered
@@ -70,7 +73,12 @@ def test_register_activate_log_in_browse_play_two_rungs_then_log_out(page, site,
     assert "csrftoken=" in readable
     assert "access_token" not in readable
     assert "refresh_token" not in readable
+    return api
 
+
+def browse_to(page, api, film: dict) -> str:
+    """The catalog lists the one film with a thumbnail that loads; its details name both rungs.
+    Returns its master playlist's URL."""
     listing = api("GET", "/video/")
     assert listing["status"] == 200, listing
     assert [entry["id"] for entry in listing["body"]] == [film["id"]]
@@ -81,7 +89,12 @@ def test_register_activate_log_in_browse_play_two_rungs_then_log_out(page, site,
     assert thumbnail["width"] > 0
     detail = api("GET", f"/video/{film['id']}/")
     assert detail["body"]["renditions"] == ["480p", "720p"]
-    master_url = detail["body"]["master_url"]
+    return detail["body"]["master_url"]
+
+
+def test_register_activate_log_in_browse_play_two_rungs_then_log_out(page, site, film):
+    api = register_activate_log_in(page, site, "newcomer@example.com")
+    master_url = browse_to(page, api, film)
 
     ladder = page.evaluate("url => videoflix.play(url, 0)", master_url)
     assert "error" not in ladder, ladder
