@@ -2,9 +2,6 @@
 server, refused once tampered with or expired."""
 
 import datetime
-import os
-import subprocess
-import sys
 import time
 import uuid
 
@@ -12,7 +9,7 @@ import pytest
 
 from catalog.presign import BucketUrls, grid_time
 from tests.storage.stacks import fetch
-from tests.support import ROOT
+from tests.videoflix.test_settings import run_manage
 
 SIGNED_AT = 1_764_620_000  # 2025-12-01T20:13:20Z
 
@@ -155,18 +152,17 @@ def test_signing_times_fall_on_the_grid():
     assert grid_time(1200.0, 300) == 1200
 
 
-def test_s3_session_token_reaches_django_storages_and_the_signed_urls():
+def test_s3_session_token_reaches_django_storages_and_the_signed_urls(tmp_path):
     """From the environment, as a deployment sets it: the storage's requests and the URLs
     handed to players carry the same token (nothing here calls the network)."""
     code = (
-        "import django; django.setup()\n"
         "from django.core.files.storage import storages\n"
         "from streaming.delivery import signed_urls\n"
         "print(storages['default']._create_session().get_credentials().token)\n"
         "print(signed_urls().url('hls/1/v/240p/segment000.ts'))\n"
     )
     environment = {
-        **os.environ,
+        "VAR_DIR": str(tmp_path),
         "MEDIA_STORAGE": "s3",
         "S3_ENDPOINT_URL": "https://s3.example.com",
         "S3_BUCKET": "films",
@@ -174,15 +170,8 @@ def test_s3_session_token_reaches_django_storages_and_the_signed_urls():
         "S3_SECRET_ACCESS_KEY": "temporary-secret",
         "S3_SESSION_TOKEN": "FwoGZXIvYXdzEBYaDH/+=",
     }
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
+    result = run_manage("shell", "--no-imports", "-c", code, env=environment)
+    assert result.returncode == 0, result.stderr
     storage_token, url = result.stdout.splitlines()
     assert storage_token == "FwoGZXIvYXdzEBYaDH/+="
     assert "&X-Amz-Security-Token=FwoGZXIvYXdzEBYaDH%2F%2B%3D&X-Amz-Signature=" in url
