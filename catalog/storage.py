@@ -24,12 +24,14 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from functools import cached_property
 from pathlib import Path
 
 from django.conf import settings
 from django.core.files.storage import default_storage
 
 from catalog import outputs, selectors
+from catalog.objectstore import error_code, staff_sentence, worker_client
 
 HLS_PREFIX = "hls"
 # Uploading a ladder: files in parallel, each large file in parts (boto3's multipart transfer).
@@ -37,7 +39,6 @@ UPLOAD_THREADS = 8
 MULTIPART_THRESHOLD = 16 * 1024 * 1024
 # The copied original needs room beside the output the transcode writes (about as large again).
 SCRATCH_HEADROOM = 2.5
-COPY_CHUNK = 1024 * 1024
 
 
 class MediaStoreError(OSError):
@@ -87,8 +88,14 @@ class BucketFiles(LocalFiles):
 
     @property
     def client(self):
-        # django-storages' own boto3 client: one configuration, one connection pool.
+        """django-storages' own boto3 client, the web's: it gives up within seconds."""
         return default_storage.connection.meta.client
+
+    @cached_property
+    def worker_client(self):
+        """The transcode's client (copying the original, uploading a ladder): nobody waits
+        on it, so it keeps botocore's retries and long timeouts (catalog.objectstore)."""
+        return worker_client()
 
     def copy_source(self, original_name: str, scratch: Path) -> Path:
         """Copy the original to scratch after checking there is room for it and the output.
@@ -98,7 +105,8 @@ class BucketFiles(LocalFiles):
         ffmpeg seek back and forth over HTTP; a local copy is downloaded once
         (benchmarks/README.md, "Worker source").
         """
-        size = self._call(default_storage.size, original_name)
+        client, key = self.worker_client, original_name  # the storage has no key prefix
+        size = self._call(client.head_object, Bucket=self.bucket, Key=key)["ContentLength"]
         free = shutil.disk_usage(scratch).free
         if size * SCRATCH_HEADROOM > free:
             raise MediaStoreError(
@@ -106,9 +114,8 @@ class BucketFiles(LocalFiles):
                 f"{free} bytes are free."
             )
         target = scratch / f"source{Path(original_name).suffix}"
-        original = self._call(default_storage.open, original_name, "rb")
-        with original as source, target.open("wb") as copy:
-            self._call(shutil.copyfileobj, source, copy, COPY_CHUNK)
+        with target.open("wb") as copy:
+            self._call(client.download_fileobj, self.bucket, key, copy, Config=_transfer_config())
         return target
 
     def stage(self, video_id: int, built: Path) -> str:
@@ -118,18 +125,16 @@ class BucketFiles(LocalFiles):
         version with a master playlist is complete. Nothing here is visible to viewers until
         `publish` names the version on the video row.
         """
-        from boto3.s3.transfer import TransferConfig
-
         version = new_version()
         prefix = version_prefix(video_id, version)
-        config = TransferConfig(multipart_threshold=MULTIPART_THRESHOLD, max_concurrency=4)
+        config = _transfer_config()
         files = sorted(p for p in built.rglob("*") if p.is_file() and p.name != "master.m3u8")
 
         def upload(path: Path) -> None:
             key = f"{prefix}{path.relative_to(built).as_posix()}"
             content_type = _content_type(path)
             self._call(
-                self.client.upload_file,
+                self.worker_client.upload_file,
                 str(path),
                 self.bucket,
                 key,
@@ -150,21 +155,15 @@ class BucketFiles(LocalFiles):
 
     def read(self, video_id: int, version: str, name: str) -> bytes | None:
         """A small file (a playlist) of the version, or None when it or the bucket is missing."""
-        from botocore.exceptions import BotoCoreError, ClientError
-
         if not version:
             return None
+        key = f"{version_prefix(video_id, version)}{name}"
         try:
-            answer = self.client.get_object(
-                Bucket=self.bucket, Key=f"{version_prefix(video_id, version)}{name}"
-            )
-            return answer["Body"].read()
-        except ClientError as exc:
-            if _missing(exc):
+            return self._call(self.client.get_object, Bucket=self.bucket, Key=key)["Body"].read()
+        except MediaStoreError as exc:
+            if error_code(exc.__cause__) in ("NoSuchKey", "NoSuchBucket", "404", "NotFound"):
                 return None
-            raise MediaStoreError(_sentence(exc)) from exc
-        except BotoCoreError as exc:
-            raise MediaStoreError(_sentence(exc)) from exc
+            raise
 
     def stored_file_url(self, name: str) -> str | None:
         return self._call(default_storage.url, name)  # presigned by django-storages
@@ -237,7 +236,7 @@ def store_errors() -> Iterator[None]:
     try:
         yield
     except (BotoCoreError, ClientError) as exc:
-        raise MediaStoreError(_sentence(exc)) from exc
+        raise MediaStoreError(staff_sentence(exc)) from exc
 
 
 def video_files() -> LocalFiles:
@@ -268,27 +267,13 @@ def _removable(version: str, facts: selectors.VersionFacts | None) -> bool:
 _CONTENT_TYPES = {".m3u8": "application/vnd.apple.mpegurl", ".ts": "video/MP2T", ".vtt": "text/vtt"}
 
 
+def _transfer_config():
+    """Large files in parts, four at a time (boto3's multipart transfer)."""
+    from boto3.s3.transfer import TransferConfig
+
+    return TransferConfig(multipart_threshold=MULTIPART_THRESHOLD, max_concurrency=4)
+
+
 def _content_type(path: Path) -> str:
     guessed = _CONTENT_TYPES.get(path.suffix) or mimetypes.guess_type(path.name)[0]
     return guessed or "application/octet-stream"
-
-
-def _missing(exc) -> bool:
-    code = exc.response.get("Error", {}).get("Code", "")
-    return code in ("NoSuchKey", "NoSuchBucket", "404", "NotFound")
-
-
-def _sentence(exc: Exception) -> str:
-    from botocore.exceptions import ClientError, EndpointConnectionError
-
-    if isinstance(exc, EndpointConnectionError):
-        return "The media store cannot be reached."
-    if isinstance(exc, ClientError):
-        error = exc.response.get("Error", {})
-        code = error.get("Code", "")
-        if code in ("InvalidAccessKeyId", "SignatureDoesNotMatch", "AccessDenied", "403"):
-            return "The media store refused our credentials."
-        if code == "NoSuchBucket":
-            return "The media store has no bucket named in S3_BUCKET."
-        return f"The media store answered {code or 'an error'}: {error.get('Message', '')}".strip()
-    return f"The media store failed: {exc}."

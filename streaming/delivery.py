@@ -260,6 +260,7 @@ def signed_urls(now: float | None = None) -> BucketUrls:
         signed_at=grid_time(time.time() if now is None else now, SIGNING_STEP_SECONDS),
         expires=settings.S3_SIGNED_URL_SECONDS,
         base_url=settings.S3_MEDIA_BASE_URL,
+        session_token=settings.S3_SESSION_TOKEN,
     )
 
 

@@ -127,6 +127,7 @@ def s3_media(settings, s3_server):
     settings.S3_REGION = s3_server.region
     settings.S3_ACCESS_KEY_ID = s3_server.access_key
     settings.S3_SECRET_ACCESS_KEY = s3_server.secret_key
+    settings.S3_SESSION_TOKEN = ""
     settings.S3_MEDIA_BASE_URL = ""
     options = {
         **django_settings.STORAGES["default"].get("OPTIONS", {}),
@@ -138,8 +139,7 @@ def s3_media(settings, s3_server):
         "default_acl": None,
         "querystring_auth": True,
         "file_overwrite": False,
-        "signature_version": "s3v4",
-        "addressing_style": "path",
+        "client_config": django_settings.S3_CLIENT_CONFIG,
     }
     # Assigning STORAGES fires setting_changed, which drops Django's cached storages.
     settings.STORAGES = {

@@ -5,7 +5,7 @@ store is unreachable, refuses our credentials or lacks the bucket."""
 from django.conf import settings
 from django.core.checks import Error, register
 
-from videoflix.objectstore import StoreProblem, admin_client, bucket_check
+from catalog.objectstore import StoreProblem, admin_client, bucket_check
 
 
 @register("storage")

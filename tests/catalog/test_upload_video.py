@@ -6,11 +6,13 @@ import subprocess
 import sys
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.management import CommandError, call_command
 
 from catalog.models import Video, VideoStatus
 from tests.catalog.conftest import media_files
-from tests.support import ROOT
+from tests.storage.store_settings import reconfigure_store
+from tests.support import ROOT, free_port
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -73,6 +75,33 @@ def test_move_takes_the_file_away(clip_small, tmp_path):
 
     assert not source.exists()
     assert Video.objects.get().original.open("rb").read() == clip_small.read_bytes()
+
+
+def test_move_in_s3_mode_removes_the_file_once_it_is_in_the_bucket(s3_media, clip_small, tmp_path):
+    source = tmp_path / "to-move.mp4"
+    source.write_bytes(clip_small.read_bytes())
+
+    upload_video(source, "--title=Moved to the bucket", "--move")
+
+    assert not source.exists()
+    stored = s3_media.get_object(
+        Bucket=django_settings.S3_BUCKET, Key=Video.objects.get().original.name
+    )
+    assert stored["Body"].read() == clip_small.read_bytes()
+
+
+def test_move_in_s3_mode_keeps_the_file_when_the_upload_fails(
+    s3_media, settings, clip_small, tmp_path
+):
+    reconfigure_store(settings, S3_ENDPOINT_URL=f"http://127.0.0.1:{free_port()}")
+    source = tmp_path / "to-move.mp4"
+    source.write_bytes(clip_small.read_bytes())
+
+    with pytest.raises(CommandError, match=r"cannot be reached\. Nothing was stored"):
+        upload_video(source, "--title=Not moved", "--move")
+
+    assert source.read_bytes() == clip_small.read_bytes()
+    assert not Video.objects.exists()
 
 
 def test_a_failed_transcode_with_wait_fails_the_command(settings, clip_small, kill_ffmpeg):

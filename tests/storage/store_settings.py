@@ -8,6 +8,7 @@ _OPTION_OF_SETTING = {
     "S3_ENDPOINT_URL": "endpoint_url",
     "S3_ACCESS_KEY_ID": "access_key",
     "S3_SECRET_ACCESS_KEY": "secret_key",
+    "S3_SESSION_TOKEN": "security_token",
 }
 
 
@@ -33,4 +34,5 @@ def store_environment(settings) -> dict[str, str]:
         "S3_REGION": settings.S3_REGION,
         "S3_ACCESS_KEY_ID": settings.S3_ACCESS_KEY_ID,
         "S3_SECRET_ACCESS_KEY": settings.S3_SECRET_ACCESS_KEY,
+        "S3_SESSION_TOKEN": settings.S3_SESSION_TOKEN,
     }

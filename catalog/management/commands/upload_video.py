@@ -124,6 +124,10 @@ class Command(BaseCommand):
             raise CommandError(" ".join(exc.messages)) from exc
         except MediaStoreError as exc:
             raise CommandError(f"{exc} Nothing was stored; try again shortly.") from exc
+        if options["move"]:
+            # Local storage moved the file into MEDIA_ROOT; a bucket took a copy, which is
+            # stored and committed by now, so the local file goes only at this point.
+            path.unlink(missing_ok=True)
         if not options["json"]:
             self.stdout.write(
                 f"Video {video.pk} ({video.title!r}) stored and queued for transcoding."

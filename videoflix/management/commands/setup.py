@@ -11,8 +11,8 @@ from django.db import DatabaseError, connection
 from django.db.migrations.executor import MigrationExecutor
 
 from accounts.models import User
+from catalog.objectstore import StoreProblem, admin_client, where
 from videoflix.env import env_int, env_str
-from videoflix.objectstore import StoreProblem, admin_client, where
 
 
 class Command(BaseCommand):

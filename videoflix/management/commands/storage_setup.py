@@ -22,7 +22,7 @@ from botocore.exceptions import ClientError
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from videoflix.objectstore import (
+from catalog.objectstore import (
     TIMEOUT_SECONDS,
     BucketMissing,
     StoreProblem,
