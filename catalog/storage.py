@@ -87,7 +87,9 @@ class BucketFiles(LocalFiles):
 
     @property
     def client(self):
-        # django-storages' own boto3 client: one configuration, one connection pool.
+        # django-storages' own boto3 client: one configuration, one connection pool. It keeps
+        # one per thread, each built on first use (a session and a resource: tens of ms of
+        # CPU), so threads of our own are handed the caller's (boto3 clients are thread-safe).
         return default_storage.connection.meta.client
 
     def copy_source(self, original_name: str, scratch: Path) -> Path:
@@ -124,12 +126,13 @@ class BucketFiles(LocalFiles):
         prefix = version_prefix(video_id, version)
         config = TransferConfig(multipart_threshold=MULTIPART_THRESHOLD, max_concurrency=4)
         files = sorted(p for p in built.rglob("*") if p.is_file() and p.name != "master.m3u8")
+        client = self.client  # this thread's, shared with the pool's threads
 
         def upload(path: Path) -> None:
             key = f"{prefix}{path.relative_to(built).as_posix()}"
             content_type = _content_type(path)
             self._call(
-                self.client.upload_file,
+                client.upload_file,
                 str(path),
                 self.bucket,
                 key,

@@ -133,3 +133,38 @@ def test_the_sweep_removes_versions_of_videos_that_no_longer_exist(s3_media, tmp
     tasks.sweep_transcodes.call_local()
 
     assert keys(s3_media) == []
+
+
+def test_a_ladder_goes_up_through_the_workers_client_not_a_new_one_per_upload_thread(
+    s3_media, tmp_path, monkeypatch
+):
+    # django-storages builds a boto3 session and client per thread on first use, tens of ms
+    # of CPU each: eight of them per published ladder cost more than the upload itself
+    # (benchmarks/README.md, "s3 and local transcodes side by side").
+    built = tmp_path / "built"
+    expected = ["master.m3u8"]
+    for rung in ("240p", "360p"):
+        (built / rung).mkdir(parents=True)
+        for number in range(12):
+            (built / rung / f"segment{number:03d}.ts").write_bytes(bytes([number]) * 2048)
+            expected.append(f"{rung}/segment{number:03d}.ts")
+        (built / rung / "index.m3u8").write_text("#EXTM3U\n")
+        expected.append(f"{rung}/index.m3u8")
+    (built / "master.m3u8").write_text("#EXTM3U\n")
+    files = video_files()
+    assert files.client  # the worker's thread has one already: it copied the original down
+    storage_class = type(default_storage._wrapped)
+    build_session = storage_class._create_session
+    sessions = []
+    monkeypatch.setattr(
+        storage_class, "_create_session", lambda self: sessions.append(1) or build_session(self)
+    )
+
+    version = files.stage(42, built)
+
+    assert sessions == []
+    prefix = f"hls/42/{version}/"
+    assert keys(s3_media, prefix) == sorted(prefix + name for name in expected)
+    segment = s3_media.get_object(Bucket=bucket_name(), Key=f"{prefix}360p/segment011.ts")
+    assert segment["Body"].read() == bytes([11]) * 2048
+    assert segment["ContentType"] == "video/MP2T"
