@@ -21,7 +21,6 @@ import json
 import multiprocessing
 import os
 import platform
-import re
 import statistics
 import sys
 import tempfile
@@ -35,10 +34,10 @@ from urllib.parse import urljoin, urlsplit
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.readme import write_section  # noqa: E402
 from tests.live_server import LiveStack  # noqa: E402
 from tests.media import generate_video  # noqa: E402
 
-README = ROOT / "benchmarks" / "README.md"
 BEGIN, END = "<!-- load_viewers:begin -->", "<!-- load_viewers:end -->"
 PASSWORD = "load-viewer-horse-battery-9"  # noqa: S105 - throwaway accounts of a throwaway stack
 CLIENT_PROCESSES = 2
@@ -304,15 +303,7 @@ def markdown(results: list[RunResult], facts: dict, seconds: float, load_before:
 
 
 def write_readme(section: str) -> None:
-    text = README.read_text() if README.exists() else "# Benchmarks\n"
-    block = f"{BEGIN}\n{section}\n{END}"
-    pattern = re.compile(re.escape(BEGIN) + r".*?" + re.escape(END), re.DOTALL)
-    text = (
-        pattern.sub(lambda _: block, text)
-        if pattern.search(text)
-        else f"{text.rstrip()}\n\n{block}\n"
-    )
-    README.write_text(text)
+    write_section(BEGIN, END, section)
 
 
 def main() -> int:

@@ -26,7 +26,6 @@ import http.client
 import json
 import multiprocessing
 import os
-import re
 import sys
 import tempfile
 import threading
@@ -38,10 +37,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.load_viewers import GRANIAN_WORKERS, _percentile  # noqa: E402
+from benchmarks.readme import write_section  # noqa: E402
 from tests.live_server import LiveStack  # noqa: E402
 from tests.support import child_processes  # noqa: E402
 
-README = ROOT / "benchmarks" / "README.md"
 BEGIN, END = "<!-- viewing:begin -->", "<!-- viewing:end -->"
 REPORT_EVERY = 10.0  # seconds between one player's reports
 CLIENT_PROCESSES = 2
@@ -105,9 +104,10 @@ def machine_load() -> str:
     return " / ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
-def tree_cpu_seconds(pid: int) -> float:
+def tree_cpu_seconds(pid: int, *, reaped: bool = False) -> float:
     """User + system CPU time of a process and its live descendants (the Granian workers):
-    what the web tier spent, whatever else loads the machine."""
+    what the web tier spent, whatever else loads the machine. With `reaped`, also what their
+    children that already ended and were waited for spent (a worker's finished ffmpeg runs)."""
     ticks, pending = 0, [pid]
     while pending:
         current = pending.pop()
@@ -117,6 +117,8 @@ def tree_cpu_seconds(pid: int) -> float:
             continue
         fields = text[text.rindex(")") + 2 :].split()
         ticks += int(fields[11]) + int(fields[12])  # utime, stime
+        if reaped:
+            ticks += int(fields[13]) + int(fields[14])  # cutime, cstime
         pending += child_processes(current)
     return ticks / os.sysconf("SC_CLK_TCK")
 
@@ -390,14 +392,7 @@ def markdown(progress: list[dict], catalog: list[dict], catalog_note: str, secon
 
 
 def write_readme(section: str) -> None:
-    text = README.read_text()
-    block = f"{BEGIN}\n{section}\n{END}"
-    pattern = re.compile(re.escape(BEGIN) + r".*?" + re.escape(END), re.DOTALL)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: block, text)
-    else:
-        text = f"{text.rstrip()}\n\n{block}\n"
-    README.write_text(text)
+    write_section(BEGIN, END, section)
 
 
 def main() -> int:

@@ -38,9 +38,13 @@ _OPERATOR_CONFIG = Config(
 # the worker keeps botocore's own patience (standard mode: 3 attempts, 60 s timeouts), which the
 # web's storage client gives up for answers within seconds.
 WORKER_ATTEMPTS = 3
+# The ladder upload shares one client among its threads: 8 files at a time, each in up to 4
+# parts at once (catalog.storage), so the pool holds that many connections, not botocore's 10.
+WORKER_CONNECTIONS = 32
 _WORKER_CONFIG = Config(
     connect_timeout=60,
     read_timeout=60,
+    max_pool_connections=WORKER_CONNECTIONS,
     retries={"mode": "standard", "total_max_attempts": WORKER_ATTEMPTS},
 )
 

@@ -35,7 +35,7 @@ from catalog.objectstore import error_code, staff_sentence, worker_client
 
 HLS_PREFIX = "hls"
 # Uploading a ladder: files in parallel, each large file in parts (boto3's multipart transfer).
-UPLOAD_THREADS = 8
+UPLOAD_THREADS = 8  # with 4 parts each at once: objectstore.WORKER_CONNECTIONS
 MULTIPART_THRESHOLD = 16 * 1024 * 1024
 # The copied original needs room beside the output the transcode writes (about as large again).
 SCRATCH_HEADROOM = 2.5
@@ -129,12 +129,15 @@ class BucketFiles(LocalFiles):
         prefix = version_prefix(video_id, version)
         config = _transfer_config()
         files = sorted(p for p in built.rglob("*") if p.is_file() and p.name != "master.m3u8")
+        # One client for the pool's threads (boto3 clients are thread-safe): building one per
+        # thread costs a session and a resource each, tens of ms of CPU.
+        client = self.worker_client
 
         def upload(path: Path) -> None:
             key = f"{prefix}{path.relative_to(built).as_posix()}"
             content_type = _content_type(path)
             self._call(
-                self.worker_client.upload_file,
+                client.upload_file,
                 str(path),
                 self.bucket,
                 key,

@@ -16,6 +16,7 @@ def generate_video(
     audio: bool = True,
     video_args: tuple[str, ...] = FAST_H264,
     extra_args: tuple[str, ...] = (),
+    timeout: float = 120,
 ) -> Path:
     """Write a testsrc2 clip (with a sine tone unless audio=False) and return its path."""
     argv = [
@@ -26,5 +27,5 @@ def generate_video(
         argv += ["-f", "lavfi", "-i", f"sine=frequency=440:sample_rate=48000:duration={seconds}"]
         argv += ["-c:a", "aac", "-b:a", "64k"]
     argv += [*video_args, *extra_args, "-shortest", str(path)]
-    subprocess.run(argv, check=True, capture_output=True, timeout=120)
+    subprocess.run(argv, check=True, capture_output=True, timeout=timeout)
     return path

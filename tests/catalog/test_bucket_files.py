@@ -1,6 +1,7 @@
 """MEDIA_STORAGE=s3 end to end on a real S3 server: upload, transcode on scratch, versioned
 publish, the sweep of superseded and orphan versions, delete. Real ffmpeg, rows and bucket."""
 
+import botocore.session
 import pytest
 from django.core.files.storage import default_storage
 from django.urls import reverse
@@ -133,3 +134,39 @@ def test_the_sweep_removes_versions_of_videos_that_no_longer_exist(s3_media, tmp
     tasks.sweep_transcodes.call_local()
 
     assert keys(s3_media) == []
+
+
+def test_a_ladder_goes_up_through_the_workers_client_not_a_new_one_per_upload_thread(
+    s3_media, tmp_path, monkeypatch
+):
+    # django-storages builds a boto3 session and client per thread on first use, tens of ms
+    # of CPU each: eight of them per published ladder cost more than the upload itself
+    # (benchmarks/README.md, "s3 and local transcodes side by side").
+    built = tmp_path / "built"
+    expected = ["master.m3u8"]
+    for rung in ("240p", "360p"):
+        (built / rung).mkdir(parents=True)
+        for number in range(12):
+            (built / rung / f"segment{number:03d}.ts").write_bytes(bytes([number]) * 2048)
+            expected.append(f"{rung}/segment{number:03d}.ts")
+        (built / rung / "index.m3u8").write_text("#EXTM3U\n")
+        expected.append(f"{rung}/index.m3u8")
+    (built / "master.m3u8").write_text("#EXTM3U\n")
+    files = video_files()
+    assert files.worker_client  # the worker's job has one already: it copied the original down
+    clients = []
+    build_client = botocore.session.Session.create_client
+    monkeypatch.setattr(
+        botocore.session.Session,
+        "create_client",
+        lambda self, *args, **kwargs: clients.append(1) or build_client(self, *args, **kwargs),
+    )
+
+    version = files.stage(42, built)
+
+    assert clients == []  # every boto3 client, django-storages' included, is built here
+    prefix = f"hls/42/{version}/"
+    assert keys(s3_media, prefix) == sorted(prefix + name for name in expected)
+    segment = s3_media.get_object(Bucket=bucket_name(), Key=f"{prefix}360p/segment011.ts")
+    assert segment["Body"].read() == bytes([11]) * 2048
+    assert segment["ContentType"] == "video/MP2T"

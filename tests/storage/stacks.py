@@ -42,7 +42,10 @@ def uris(playlist: bytes) -> list[str]:
 
 class FreezingProxy:
     """A TCP proxy in front of the S3 server that, once armed, lets `uploads` more uploads of
-    HLS files through and then freezes every connection: a worker caught mid-upload.
+    HLS files through and then freezes each connection that starts another: a worker caught
+    mid-upload. The uploads let through finish, bodies included (the worker's threads start
+    their uploads at once, so a later upload's request line can arrive before an earlier
+    one's body).
 
     The signature covers the Host header, which passes unchanged, so the store still checks
     every request it forwards. Never armed, it simply forwards (a store that starts late).
@@ -95,8 +98,6 @@ class FreezingProxy:
 
     def _hold(self, data: bytes) -> bool:
         with self._lock:
-            if self.frozen.is_set():
-                return True
             if self._left is None or self._marker not in data:
                 return False
             self._left -= data.count(self._marker)

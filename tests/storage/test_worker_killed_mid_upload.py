@@ -72,6 +72,11 @@ def test_worker_killed_mid_upload_live_version_plays_retry_publishes_orphan_swep
             f"video_retranscode(video=Video.objects.get(pk={video_id}))"
         )
         wait_for(proxy.frozen.is_set, timeout=120, what="the worker to be mid-upload")
+        wait_for(
+            lambda: set(versions(client, bucket, video_id)) - {live},
+            timeout=120,
+            what="the uploads let through to land",
+        )
         stack.kill("worker", group=False)
 
         half = {v: names for v, names in versions(client, bucket, video_id).items() if v != live}
