@@ -37,10 +37,20 @@ class Complexity:
     intra_bits_per_pixel: float
     frames: int
 
+    @property
+    def intra_ratio(self) -> float:
+        """Intra bits per pixel over all bits per pixel (0 when nothing was spent).
+
+        High where inter frames are cheap, i.e. the picture is re-used from frame to frame;
+        near 1 where every frame is new (a cut every frame, or detail that changes each frame).
+        """
+        return self.intra_bits_per_pixel / self.bits_per_pixel if self.bits_per_pixel else 0.0
+
     def as_dict(self) -> dict:
         return {
             "bits_per_pixel": round(self.bits_per_pixel, 4),
             "intra_bits_per_pixel": round(self.intra_bits_per_pixel, 4),
+            "intra_ratio": round(self.intra_ratio, 3),
             "frames": self.frames,
         }
 
@@ -110,7 +120,7 @@ def complexity_of(windows: list[FrameSizes], size: tuple[int, int]) -> Complexit
 def measure_complexity(
     source: Path, video_index: int, *, width: int, height: int, duration: float, **run_options
 ) -> Complexity | None:
-    """Run the analysis pass; `run_options` (cancel, timeout) go to run_ffmpeg."""
+    """Run the analysis pass; `run_options` (cancel, timeouts) go to run_ffmpeg."""
     size = analysis_size(width, height)
     windows = [
         parse_statistics(

@@ -99,8 +99,8 @@ def transcode(
     Everything is written into a hidden sibling folder first and renamed into place only
     after validation, so on any failure `output_dir` does not exist. Each ffmpeg run is
     stopped after `stall_timeout` seconds without progress, or after `timeout` seconds in
-    all (default: a generous ceiling proportional to the source's duration). Every rung gets an I-frame
-    playlist. Scrubbing-preview sprites and `storyboard.vtt` get a tile every
+    all (default: a generous ceiling proportional to the source's duration). Every rung gets
+    an I-frame playlist. Scrubbing-preview sprites and `storyboard.vtt` get a tile every
     `storyboard_interval` seconds (None: none). The default audio track is brought to
     `loudness_target` LUFS by one gain measured in an audio-only pass (None: as it is).
     A ladder with `tunings` gets the x264 settings of the class a short complexity pass

@@ -173,7 +173,14 @@ def test_transcode_encodes_with_the_chosen_class_and_reports_it(tmp_path, flat_a
                 assert SEI_NAMES[key].format(value) in options, (key, options)
         summary = result.as_dict()["encoding"]
         assert summary["class"] == chosen.name
-        assert summary["complexity"]["frames"] == 25
+        measures = summary["complexity"]
+        assert measures["frames"] == 25
+        # Both measures the choice rests on, as measured: intra bits per pixel and their ratio
+        # to all bits per pixel (from the unrounded figures, so within their rounding).
+        assert measures["intra_bits_per_pixel"] > measures["bits_per_pixel"] > 0
+        assert measures["intra_ratio"] == pytest.approx(
+            measures["intra_bits_per_pixel"] / measures["bits_per_pixel"], rel=1e-2
+        )
     assert results["flat"].encoding.tuning != results["grainy"].encoding.tuning
 
 

@@ -288,7 +288,7 @@ def test_default_timeout_grows_with_the_duration():
     # a hung ffmpeg is stopped by the stall timeout long before.
     assert default_timeout(20) >= 20 * 30
     assert default_timeout(3600) >= 3600 * 30
-    assert STALL_TIMEOUT_SECONDS < default_timeout(0)
+    assert default_timeout(0) > STALL_TIMEOUT_SECONDS
 
 
 def test_work_folder_exists_only_while_running(workspace, sample_video):
