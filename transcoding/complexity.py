@@ -3,8 +3,10 @@
 A few one-second windows spread over the film are decoded, scaled into a small box and encoded
 once with x264 ultrafast at a fixed CRF; the bits that costs per pixel is the measure. At that
 size grain and sensor noise have been averaged away while hard edges and fine structure
-(animation outlines, text, sharp detail) survive, so a high figure means "structure that the
-cheapest analysis of the ladder's encode would smear" (see TITLE_TUNINGS in ladder.py).
+(animation outlines, text, sharp detail) survive, so a high figure for the intra frames means
+"structure that the cheapest analysis of the ladder's encode would smear". Their ratio to the
+bits per pixel of all frames says how much of the picture is re-used from frame to frame, where
+what the analysis keeps propagates (see TITLE_TUNINGS in ladder.py).
 
 Windows start at the keyframe at or before each sample point (`-noaccurate_seek`), so no
 frame is decoded only to be thrown away: the pass costs about a second of CPU on a 20 s 1080p
