@@ -123,7 +123,9 @@ DEFAULT_X264_PARAMS = "me=dia:subme=2:partitions=i8x8,i4x4:trellis=1:aq-mode=2"
 #   it ended on the SSIM line (-0.0020 at 1080p).
 # - detailed (intra bits per pixel from 1.6, or intra ratio from 3.1): DEFAULT_X264_PARAMS at
 #   CRF 22.2 (480p 21.2). On Big Buck Bunny the soft settings lost 0.0036 SSIM at 720p; these
-#   hold it within 0.002. On live action they hold -0.0007 at 0.977x bytes (soft: -0.0020).
+#   end on the 0.002 line (-0.0020 at 720p on one preparation of the clip, -0.0021 at 1080p on
+#   another; CRF 22.0 holds -0.0018 but at 1.149x bytes). On live action they hold -0.0007 at
+#   0.977x bytes (soft: -0.0020), on grain +0.0015 at 0.974x (soft: -0.0007 at 0.986x).
 #   Cheaper variants measured on 8 s of the animation are in benchmarks/README.md; none met
 #   SSIM and bytes for less CPU.
 # The ratio threshold: one-second windows taken anywhere in the corpus clips measured 2.52-2.62
