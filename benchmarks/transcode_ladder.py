@@ -272,10 +272,14 @@ def ladder_settings(ladder: Ladder) -> str:
         f"{rungs}; shared x264 params {shared}"
         if not ladder.tunings
         else "per title, by the intra bits per pixel (bpp) of the complexity pass and their "
-        "ratio to all bits per pixel: "
+        "ratio to all bits per pixel, the last class reached: "
         + "; ".join(
-            f"from {t.from_intra_bpp:g} bpp"
-            + (f" or ratio {t.from_intra_ratio:g}" if math.isfinite(t.from_intra_ratio) else "")
+            "from "
+            + " or ".join(
+                f"{measure} {threshold:g}"
+                for measure, threshold in (("bpp", t.from_intra_bpp), ("ratio", t.from_intra_ratio))
+                if math.isfinite(threshold)
+            )
             + f" **{t.name}** crf {t.crf:g} `{t.x264_params}`"
             for t in ladder.tunings
         )

@@ -53,13 +53,15 @@ class TitleEncoding:
 
 
 def choose_tuning(tunings: tuple[Tuning, ...], complexity: Complexity) -> Tuning:
-    """Pure: the highest class (by its intra bits per pixel) the film reaches by either measure;
-    the lowest class if it reaches none."""
+    """Pure: the last class in `tunings` the film reaches by either measure; the first if none.
+
+    Classes are listed from the plainest film up: with two measures there is no single
+    threshold to sort them by, so the order they are given in ranks them.
+    """
     if not tunings:
         raise ValueError("There is no tuning to choose from.")
-    ordered = sorted(tunings, key=lambda t: (t.from_intra_bpp, t.from_intra_ratio))
-    reached = [t for t in ordered if t.reached_by(complexity)]
-    return reached[-1] if reached else ordered[0]
+    reached = [t for t in tunings if t.reached_by(complexity)]
+    return reached[-1] if reached else tunings[0]
 
 
 def tuned_ladder(ladder: "Ladder", tuning: Tuning) -> "Ladder":
