@@ -121,7 +121,7 @@ DEFAULT_X264_PARAMS = "me=dia:subme=2:partitions=i8x8,i4x4:trellis=1:aq-mode=2"
 # - soft: superfast's motion search (dia, subme 1) and no partition search, CRF 22.5 (480p
 #   21.5). About 0.3x of the reference's CPU; SSIM within 0.001 on mandelbrot at 1.11x bytes.
 # - steady (intra ratio from 3.1): soft with 8x8 intra partitions. On live action, against
-#   soft in the same minutes: +2 % CPU, SSIM -0.0013 instead of -0.0020 at 1080p, 0.943x
+#   soft in the same minutes: +1 % CPU, SSIM -0.0013 instead of -0.0020 at 1080p, 0.943x
 #   instead of 0.985x bytes. The detailed settings gained as much there (-0.0007, 0.977x)
 #   but at 0.42x of the reference's CPU on a quiet machine, past the 0.33x wall target.
 # - detailed (intra bits per pixel from 1.6): DEFAULT_X264_PARAMS at CRF 22.2 (480p 21.2). On
