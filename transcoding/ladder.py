@@ -1,5 +1,6 @@
 """Ladder configuration and planning it against a source: which rungs, at which sizes and rate."""
 
+import math
 from dataclasses import dataclass, replace
 from fractions import Fraction
 
@@ -107,25 +108,38 @@ STANDARD_RENDITIONS = (
 # The price: about 0.37x of the reference's CPU instead of 0.31x, above the 0.33x wall target.
 DEFAULT_X264_PARAMS = "me=dia:subme=2:partitions=i8x8,i4x4:trellis=1:aq-mode=2"
 
-# Per-title classes (tuning.py), by the intra bits per pixel of the complexity pass (ultrafast,
-# CRF 23, the picture fitted into 640x640; complexity.py). On the benchmark corpus (20 s
-# clips): mandelbrot 1.16, live action 1.26, grain 1.33, animation 2.31. Shrunk that far,
-# soft detail and fine grain are averaged away; what still costs bits is hard structure
-# (outlines, text, flat areas with sharp borders, or grain coarse enough to survive).
-# - soft (below 1.6): the former default, superfast's motion search (dia, subme 1) and no
-#   partition search inside P/B frames, CRF 22.5 (480p 21.5). About 0.29x of the reference's
-#   CPU; SSIM within 0.001 on mandelbrot at 1.11x bytes, where the detailed settings cost 20 %
-#   more CPU and 1.153x bytes. Handheld live action ends on the line (-0.00203 at 1080p).
-# - detailed (1.6 and up): DEFAULT_X264_PARAMS at CRF 22.2 (480p 21.2). On Big Buck Bunny the
-#   soft settings lost 0.0036 SSIM at 720p (-1.4 dB PSNR); these hold it within 0.002 at about
-#   0.37x of the reference's CPU. Cheaper variants measured on 8 s of it (CPU vs reference under
-#   load 16-25, bytes, ΔSSIM 720p): subme 1 with trellis 0.375x, 1.179x, -0.0020 (bytes over);
-#   subme 1 without trellis 0.365x, 1.142x, -0.0026; subme 2 without trellis at CRF 22.0
-#   0.404x, 1.112x, -0.0021. None met SSIM and bytes for less CPU (benchmarks/README.md).
-# The threshold sits between the highest soft clip and the animation, about halfway in ratio;
-# more footage would place it better.
+# Per-title classes (tuning.py), by two measures of the complexity pass (ultrafast, CRF 23, the
+# picture fitted into 640x640; complexity.py). On the benchmark corpus (20 s clips), intra bits
+# per pixel / intra over all bits per pixel: mandelbrot 1.16 / 2.58, live action 1.26 / 4.71,
+# grain 1.33 / 4.80, animation 2.31 / 4.78. Listed from the plainest film up; a film gets the
+# last class it reaches.
+# - Intra bits per pixel: shrunk that far, soft detail and fine grain are averaged away; what
+#   still costs bits is hard structure (outlines, text, flat areas with sharp borders).
+# - Intra ratio: high where inter frames are cheap, i.e. the picture is re-used from frame to
+#   frame, so what the analysis keeps in the referenced frames propagates (mb-tree); low where
+#   the picture changes every frame (mandelbrot's zoom).
+# - soft: superfast's motion search (dia, subme 1) and no partition search, CRF 22.5 (480p
+#   21.5). About 0.3x of the reference's CPU; SSIM within 0.001 on mandelbrot at 1.11x bytes.
+# - steady (intra ratio from 3.1): soft with 8x8 intra partitions. On live action, against
+#   soft in the same minutes: +1 % CPU, SSIM -0.0013 instead of -0.0020 at 1080p, 0.943x
+#   instead of 0.985x bytes. The detailed settings gained as much there (-0.0007, 0.977x)
+#   but at 0.42x of the reference's CPU on a quiet machine, past the 0.33x wall target.
+# - detailed (intra bits per pixel from 1.6): DEFAULT_X264_PARAMS at CRF 22.2 (480p 21.2). On
+#   Big Buck Bunny the soft settings lost 0.0036 SSIM at 720p; these end on the 0.002 line
+#   (-0.0020 at 720p on one preparation of the clip, -0.0021 at 1080p on another; CRF 22.0
+#   holds -0.0018 at 1.149x bytes), at about 0.4x of the reference's CPU. Cheaper variants
+#   measured on 8 s of the animation are in benchmarks/README.md; none met SSIM and bytes for
+#   less CPU.
+# The ratio threshold: one-second windows taken anywhere in the corpus clips measured 2.52-2.62
+# on mandelbrot and 3.61-6.28 on the other three; 3.1 sits near the geometric middle of that
+# gap (18 % above mandelbrot's highest window, 14 % below live action's lowest). The intra
+# threshold sits between the highest clip below it (1.33) and the animation (2.31). More
+# footage would place both better.
 TITLE_TUNINGS = (
     Tuning("soft", 0.0, 22.5, "me=dia:subme=1:partitions=none:aq-mode=2"),
+    Tuning(
+        "steady", math.inf, 22.5, "me=dia:subme=1:partitions=i8x8:aq-mode=2", from_intra_ratio=3.1
+    ),
     Tuning("detailed", 1.6, 22.2, DEFAULT_X264_PARAMS),
 )
 

@@ -107,7 +107,7 @@ def measure_loudness(
     downmix: bool = False,
     **run_options,
 ) -> Loudness:
-    """Run the analysis pass; `run_options` (cancel, timeout) go to run_ffmpeg."""
+    """Run the analysis pass; `run_options` (cancel, timeouts) go to run_ffmpeg."""
     stderr_tail = run_ffmpeg(
         analysis_argv(source, audio_index, downmix=downmix), duration=duration, **run_options
     )

@@ -34,9 +34,13 @@ from transcoding.storyboard import (
 from transcoding.thumbnails import THUMBNAIL_NAME, plan_thumbnail
 from transcoding.tuning import TitleEncoding, choose_tuning, tuned_ladder
 
-# Generous enough for a slow, shared machine: 2 cores encode 1080p ladders at ~1x realtime.
-TIMEOUT_FLOOR_SECONDS = 120
-TIMEOUT_PER_SOURCE_SECOND = 10
+# A hung ffmpeg is stopped when its progress stands still this long; a slow one goes on as
+# long as it advances. At a load of 30 on 2 cores a 20 s 1080p ladder took over 320 s, which
+# the former whole-run limit (120 s + 10 s per source second) cut off while it was advancing.
+STALL_TIMEOUT_SECONDS = 120
+# The whole-run ceiling is only a backstop for an ffmpeg that advances without end.
+TIMEOUT_FLOOR_SECONDS = 600
+TIMEOUT_PER_SOURCE_SECOND = 60
 WORKDIR_SUFFIX = ".transcoding"
 PUBLISHED_MODE = 0o755
 
@@ -85,6 +89,7 @@ def transcode(
     on_progress: Callable[[Progress], None] | None = None,
     cancel: threading.Event | None = None,
     timeout: float | None = None,
+    stall_timeout: float | None = STALL_TIMEOUT_SECONDS,
     thumbnail_at: float = 3.0,
     storyboard_interval: float | None = DEFAULT_INTERVAL_SECONDS,
     loudness_target: float | None = DEFAULT_TARGET_LUFS,
@@ -92,9 +97,10 @@ def transcode(
     """Turn `source` into an HLS ladder with a thumbnail in the new folder `output_dir`.
 
     Everything is written into a hidden sibling folder first and renamed into place only
-    after validation, so on any failure `output_dir` does not exist. `timeout` (seconds)
-    defaults to one proportional to the source's duration. Every rung gets an I-frame
-    playlist. Scrubbing-preview sprites and `storyboard.vtt` get a tile every
+    after validation, so on any failure `output_dir` does not exist. Each ffmpeg run is
+    stopped after `stall_timeout` seconds without progress, or after `timeout` seconds in
+    all (default: a generous ceiling proportional to the source's duration). Every rung gets
+    an I-frame playlist. Scrubbing-preview sprites and `storyboard.vtt` get a tile every
     `storyboard_interval` seconds (None: none). The default audio track is brought to
     `loudness_target` LUFS by one gain measured in an audio-only pass (None: as it is).
     A ladder with `tunings` gets the x264 settings of the class a short complexity pass
@@ -107,6 +113,7 @@ def transcode(
     run_options = {
         "cancel": cancel,
         "timeout": timeout if timeout is not None else default_timeout(info.duration),
+        "stall_timeout": stall_timeout,
     }
     encoding = None
     if ladder.tunings:

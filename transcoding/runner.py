@@ -53,11 +53,16 @@ def run_ffmpeg(
     on_progress: Callable[[Progress], None] | None = None,
     cancel: threading.Event | None = None,
     timeout: float | None = None,
+    stall_timeout: float | None = None,
+    clock: Callable[[], float] = time.monotonic,
 ) -> str:
     """Run `argv` (which must write `-progress pipe:1`) to completion or raise.
 
     The callback runs on the calling thread. Cancelling or timing out terminates ffmpeg
-    and raises once it has exited, so no process outlives the call. Returns the tail of
+    and raises once it has exited, so no process outlives the call. `timeout` bounds the
+    whole run, `stall_timeout` the time without progress (no new position, frame or output
+    byte in ffmpeg's progress lines): a slow encode on a busy machine keeps going as long as
+    it advances, a hung one is stopped. Both are measured by `clock`. Returns the tail of
     stderr: ffmpeg can succeed while complaining about the input.
     """
     process = subprocess.Popen(
@@ -70,23 +75,30 @@ def run_ffmpeg(
         preexec_fn=_die_with_parent,
     )
     updates: queue.Queue[Progress] = queue.Queue()
+    advances = _Advances()
     stderr_lines: collections.deque[str] = collections.deque(maxlen=STDERR_TAIL_LINES)
     readers = [
-        threading.Thread(target=_read_progress, args=(process.stdout, duration, updates)),
+        threading.Thread(target=_read_progress, args=(process.stdout, duration, updates, advances)),
         threading.Thread(target=_read_lines, args=(process.stderr, stderr_lines)),
     ]
     for reader in readers:
         reader.daemon = True
         reader.start()
-    deadline = time.monotonic() + timeout if timeout else None
-    stopped_because: type[Exception] | None = None
+    started = last_advance = clock()
+    advances_seen = 0
+    stopped_because: str | None = None
     try:
         while process.poll() is None:
             _deliver(updates, on_progress, wait=POLL_SECONDS)
+            now = clock()
+            if advances.count != advances_seen:
+                advances_seen, last_advance = advances.count, now
             if cancel is not None and cancel.is_set():
-                stopped_because = TranscodeCancelledError
-            elif deadline is not None and time.monotonic() > deadline:
-                stopped_because = TranscodeTimeoutError
+                stopped_because = "cancel"
+            elif timeout and now - started > timeout:
+                stopped_because = "timeout"
+            elif stall_timeout and now - last_advance > stall_timeout:
+                stopped_because = "stall"
             if stopped_because:
                 _stop(process)
                 break
@@ -96,12 +108,17 @@ def run_ffmpeg(
         for reader in readers:
             reader.join(timeout=TERMINATE_GRACE_SECONDS)
     stderr_tail = "\n".join(stderr_lines)
-    if stopped_because is TranscodeTimeoutError:
+    if stopped_because == "timeout":
         raise TranscodeTimeoutError(
             f"Transcoding took longer than {timeout:.0f} seconds and was stopped.",
             stderr_tail=stderr_tail,
         )
-    if stopped_because is TranscodeCancelledError:
+    if stopped_because == "stall":
+        raise TranscodeTimeoutError(
+            f"ffmpeg made no progress for {stall_timeout:.0f} seconds and was stopped.",
+            stderr_tail=stderr_tail,
+        )
+    if stopped_because == "cancel":
         raise TranscodeCancelledError(stderr_tail=stderr_tail)
     if process.returncode != 0:
         raise _failure(process.returncode, stderr_tail)
@@ -164,14 +181,30 @@ def _read_lines(stream, sink: collections.deque) -> None:
             sink.append(line.rstrip())
 
 
-def _read_progress(stream, duration: float, updates: queue.Queue) -> None:
+class _Advances:
+    """How often ffmpeg's progress moved on; written by the reader thread, read by the loop."""
+
+    count = 0
+
+
+# The fields of a progress block that move only when ffmpeg gets on: a block repeating them
+# (ffmpeg reports every stats period, also while it waits) is no progress.
+_ADVANCING_KEYS = ("frame", "out_time_us", "total_size", "progress")
+
+
+def _read_progress(stream, duration: float, updates: queue.Queue, advances: _Advances) -> None:
     """Parse ffmpeg's key=value progress blocks; each block ends with a `progress=` line."""
     block: dict[str, str] = {}
+    position: tuple[str | None, ...] = ()
     for line in stream:
         key, _, value = line.strip().partition("=")
         block[key] = value
         if key == "progress":
             updates.put(progress_from_block(block, duration))
+            moved = tuple(block.get(k) for k in _ADVANCING_KEYS)
+            if moved != position:
+                position = moved
+                advances.count += 1
             block = {}
 
 

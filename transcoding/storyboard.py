@@ -79,7 +79,7 @@ def tile_count(board: Storyboard, duration: float) -> int:
 
 def pack_sprites(board: Storyboard, workdir: Path, **run_options) -> None:
     """Pack the tiles the encode wrote into sprites, then drop them; `run_options` go to
-    run_ffmpeg (cancel, timeout)."""
+    run_ffmpeg (cancel, timeouts)."""
     tiles = workdir / STORYBOARD_FOLDER / TILES_FOLDER
     count = len(list(tiles.glob("*.jpg")))
     if not count:

@@ -7,6 +7,7 @@ the settings that kept them spent too much time and, on the generated clip, too 
 So the complexity pass (complexity.py) sorts each film into a class, and the class decides.
 """
 
+import math
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -18,12 +19,23 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Tuning:
-    """x264 settings for the films whose measured complexity reaches `from_intra_bpp`."""
+    """x264 settings for the films whose complexity reaches `from_intra_bpp` or `from_intra_ratio`.
+
+    Either measure admits a film: hard structure (high intra bits per pixel) and a picture that
+    is re-used from frame to frame (intra bits high against all bits) both repay a finer analysis.
+    """
 
     name: str
     from_intra_bpp: float  # intra bits per pixel of the analysis encode, where the class begins
     crf: float  # for the ladder's own rungs; rungs with their own CRF move by the same step
     x264_params: str
+    from_intra_ratio: float = math.inf  # intra over all bits per pixel; inf: this measure alone
+
+    def reached_by(self, complexity: Complexity) -> bool:
+        return (
+            complexity.intra_bits_per_pixel >= self.from_intra_bpp
+            or complexity.intra_ratio >= self.from_intra_ratio
+        )
 
     def as_dict(self) -> dict:
         return {"class": self.name, "crf": self.crf, "x264_params": self.x264_params}
@@ -41,12 +53,15 @@ class TitleEncoding:
 
 
 def choose_tuning(tunings: tuple[Tuning, ...], complexity: Complexity) -> Tuning:
-    """Pure: the class with the highest threshold the film reaches (the lowest class if none)."""
+    """Pure: the last class in `tunings` the film reaches by either measure; the first if none.
+
+    Classes are listed from the plainest film up: with two measures there is no single
+    threshold to sort them by, so the order they are given in ranks them.
+    """
     if not tunings:
         raise ValueError("There is no tuning to choose from.")
-    ordered = sorted(tunings, key=lambda t: t.from_intra_bpp)
-    reached = [t for t in ordered if complexity.intra_bits_per_pixel >= t.from_intra_bpp]
-    return reached[-1] if reached else ordered[0]
+    reached = [t for t in tunings if t.reached_by(complexity)]
+    return reached[-1] if reached else tunings[0]
 
 
 def tuned_ladder(ladder: "Ladder", tuning: Tuning) -> "Ladder":

@@ -66,6 +66,8 @@ def test_upload_becomes_ready_with_three_renditions_and_a_thumbnail(auth_client,
     encoding = video.output_features["encoding"]
     assert encoding["class"] in {tuning.name for tuning in DEFAULT_LADDER.tunings}
     assert encoding["complexity"]["frames"] > 0
+    assert encoding["complexity"]["intra_bits_per_pixel"] > 0
+    assert encoding["complexity"]["intra_ratio"] > 1  # intra frames cost more than the rest
     assert "encoding" not in detail
 
 

@@ -200,6 +200,7 @@ def test_json_reports_the_per_title_choice_and_fixed_switches_it_off(tmp_path, s
     assert encoding["class"] in {t.name for t in DEFAULT_LADDER.tunings}
     assert encoding["complexity"]["frames"] > 0
     assert encoding["complexity"]["intra_bits_per_pixel"] > 0
+    assert encoding["complexity"]["intra_ratio"] > 1
     assert json.loads(fixed.stdout)["encoding"] is None
     assert json.loads(own_crf.stdout)["encoding"] is None
 
@@ -209,5 +210,6 @@ def test_human_summary_names_the_per_title_class(tmp_path, silent_video):
 
     assert completed.returncode == 0, completed.stderr
     assert re.search(
-        r"per-title class \w+ \(intra [0-9.]+ bits per pixel\): crf ", completed.stdout
+        r"per-title class \w+ \(intra [0-9.]+ bits per pixel, [0-9.]+x all frames.\): crf ",
+        completed.stdout,
     )

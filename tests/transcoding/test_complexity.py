@@ -128,10 +128,7 @@ def test_a_flat_and_a_grainy_source_measure_apart_and_get_different_classes(flat
     assert flat.frames == grainy.frames == 25
     assert grainy.intra_bits_per_pixel > 10 * flat.intra_bits_per_pixel
     assert grainy.bits_per_pixel > 10 * flat.bits_per_pixel
-    lowest, highest = (
-        min(DEFAULT_LADDER.tunings, key=lambda t: t.from_intra_bpp),
-        max(DEFAULT_LADDER.tunings, key=lambda t: t.from_intra_bpp),
-    )
+    lowest, highest = DEFAULT_LADDER.tunings[0], DEFAULT_LADDER.tunings[-1]
     assert choose_tuning(DEFAULT_LADDER.tunings, flat) == lowest
     assert choose_tuning(DEFAULT_LADDER.tunings, grainy) == highest
 
@@ -173,7 +170,14 @@ def test_transcode_encodes_with_the_chosen_class_and_reports_it(tmp_path, flat_a
                 assert SEI_NAMES[key].format(value) in options, (key, options)
         summary = result.as_dict()["encoding"]
         assert summary["class"] == chosen.name
-        assert summary["complexity"]["frames"] == 25
+        measures = summary["complexity"]
+        assert measures["frames"] == 25
+        # Both measures the choice rests on, as measured: intra bits per pixel and their ratio
+        # to all bits per pixel (from the unrounded figures, so within their rounding).
+        assert measures["intra_bits_per_pixel"] > measures["bits_per_pixel"] > 0
+        assert measures["intra_ratio"] == pytest.approx(
+            measures["intra_bits_per_pixel"] / measures["bits_per_pixel"], rel=1e-2
+        )
     assert results["flat"].encoding.tuning != results["grainy"].encoding.tuning
 
 

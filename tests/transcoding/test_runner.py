@@ -1,5 +1,7 @@
 """run_ffmpeg(): progress callbacks, cancellation, timeouts and typed failures."""
 
+import itertools
+import os
 import subprocess
 import threading
 import time
@@ -76,6 +78,53 @@ def test_timeout_stops_ffmpeg_and_says_how_long_it_waited():
     assert time.monotonic() - started < 10
     assert caught.value.reason == "Transcoding took longer than 1 seconds and was stopped."
     assert not caught.value.permanent
+
+
+def ticking_clock():
+    """An injected clock that moves one 'second' each time the runner looks at it: the runner
+    looks about every 0.2 s of real time (less when progress arrives), so time passes for it
+    whatever the machine's load, and a stall limit of N means at least N looks without progress.
+    """
+    return itertools.count().__next__
+
+
+def test_stall_timeout_stops_an_ffmpeg_whose_input_never_comes(tmp_path):
+    fifo = tmp_path / "never"
+    os.mkfifo(fifo)
+    # Held open for writing (O_RDWR does not wait for a reader) and a few frames written, then
+    # nothing more: ffmpeg reads those and waits, as it would on a hung network source.
+    writer = os.open(fifo, os.O_RDWR | os.O_NONBLOCK)
+    os.write(writer, bytes(16 * 16 * 10))
+    argv = [
+        "ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-progress", "pipe:1",
+        "-stats_period", "0.1",
+        "-f", "rawvideo", "-pix_fmt", "gray", "-s", "16x16", "-r", "25", "-i", str(fifo),
+        "-f", "null", "-",
+    ]  # fmt: skip
+    try:
+        with pytest.raises(TranscodeTimeoutError) as caught:
+            run_ffmpeg(argv, duration=10, stall_timeout=20, clock=ticking_clock())
+    finally:
+        os.close(writer)
+
+    assert caught.value.reason == "ffmpeg made no progress for 20 seconds and was stopped."
+    assert not caught.value.permanent
+
+
+def test_a_slow_encode_that_keeps_advancing_outlives_the_stall_timeout():
+    clock = ticking_clock()
+    looks = []
+
+    def counting_clock():
+        looks.append(clock())
+        return looks[-1]
+
+    # 6 s at playback speed: at least 30 looks at 0.2 s each, so more clock time passes than
+    # the stall limit (25) while ffmpeg reports a new position every 0.1 s; it would take 5 s
+    # of no progress at all to stop it.
+    run_ffmpeg(realtime_source(6), duration=6, stall_timeout=25, clock=counting_clock)
+
+    assert looks[-1] - looks[0] > 25
 
 
 def test_failure_keeps_stderr_tail_and_a_one_line_reason():

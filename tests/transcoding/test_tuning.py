@@ -18,12 +18,67 @@ def complexity(intra: float) -> Complexity:
 @pytest.mark.parametrize(
     ("intra", "chosen"), [(0.0, PLAIN), (0.99, PLAIN), (1.0, BUSY), (4.2, BUSY)]
 )
-def test_the_highest_threshold_reached_wins(intra, chosen):
-    assert choose_tuning((BUSY, PLAIN), complexity(intra)) == chosen
+def test_the_last_class_reached_wins(intra, chosen):
+    assert choose_tuning((PLAIN, BUSY), complexity(intra)) == chosen
 
 
-def test_below_every_threshold_the_lowest_class_applies():
+def test_the_order_given_ranks_the_classes():
+    # Both reached: the one listed later wins, whatever its threshold.
+    assert choose_tuning((BUSY, PLAIN), complexity(4.2)) == PLAIN
+
+
+def test_below_every_threshold_the_first_class_applies():
     assert choose_tuning((BUSY,), complexity(0.1)) == BUSY
+
+
+REUSED = Tuning("reused", 1.0, 21.0, "subme=2", from_intra_ratio=3.0)
+
+
+def measured(bits: float, intra: float) -> Complexity:
+    return Complexity(bits_per_pixel=bits, intra_bits_per_pixel=intra, frames=25)
+
+
+@pytest.mark.parametrize(
+    ("bits", "intra", "chosen"),
+    [
+        (0.5, 0.5, PLAIN),  # every frame as costly as an intra frame, and little structure
+        (0.25, 0.74, PLAIN),  # ratio just below
+        (0.25, 0.75, REUSED),  # ratio exactly at the threshold: reached
+        (0.9, 1.0, REUSED),  # intra bits exactly at their threshold, ratio far below
+        (0.1, 4.0, REUSED),  # both
+        (0.0, 0.0, PLAIN),  # nothing spent: no ratio to reach
+        (0.3, 0.0, PLAIN),  # no intra frame in the windows
+    ],
+)
+def test_either_measure_admits_a_film_to_a_class(bits, intra, chosen):
+    assert choose_tuning((PLAIN, REUSED), measured(bits, intra)) == chosen
+
+
+def test_the_intra_ratio_is_zero_without_bits_and_is_recorded():
+    assert measured(0.0, 0.0).intra_ratio == 0.0
+    assert measured(0.5, 2.0).intra_ratio == 4.0
+    assert measured(0.3, 1.0).as_dict() == {
+        "bits_per_pixel": 0.3,
+        "intra_bits_per_pixel": 1.0,
+        "intra_ratio": 3.333,
+        "frames": 25,
+    }
+
+
+# What the complexity pass measured on the benchmark corpus's 20 s mezzanines (bits, intra bits
+# per pixel; benchmarks/README.md) and the class each clip meets every target with.
+CORPUS = {
+    "mandelbrot": ((0.4504, 1.1624), "soft"),
+    "animation": ((0.4842, 2.3133), "detailed"),
+    "live action": ((0.2676, 1.2610), "steady"),
+    "grain": ((0.2776, 1.3337), "steady"),
+}
+
+
+@pytest.mark.parametrize("clip", CORPUS)
+def test_the_default_classes_put_each_corpus_clip_where_it_meets_the_targets(clip):
+    (bits, intra), expected = CORPUS[clip]
+    assert choose_tuning(TITLE_TUNINGS, measured(bits, intra)).name == expected
 
 
 def test_there_must_be_something_to_choose_from():
@@ -55,7 +110,12 @@ def test_choice_is_recorded_with_what_was_measured():
         "class": "busy",
         "crf": 21.0,
         "x264_params": "subme=2",
-        "complexity": {"bits_per_pixel": 0.5, "intra_bits_per_pixel": 1.5, "frames": 25},
+        "complexity": {
+            "bits_per_pixel": 0.5,
+            "intra_bits_per_pixel": 1.5,
+            "intra_ratio": 3.0,
+            "frames": 25,
+        },
     }
 
     assert TitleEncoding(BUSY, complexity(1.5)).as_dict() == chosen
