@@ -11,7 +11,6 @@ variant) are timed by writing them again from the ladder-only output.
 """
 
 import argparse
-import re
 import shutil
 import statistics
 import sys
@@ -22,6 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.readme import write_section  # noqa: E402
 from benchmarks.transcode_ladder import CORPUS, WORK, measured, prepare  # noqa: E402
 from transcoding import probe, transcode  # noqa: E402
 from transcoding.hls import measure_rendition  # noqa: E402
@@ -29,7 +29,6 @@ from transcoding.iframes import write_iframe_playlist  # noqa: E402
 from transcoding.ladder import DEFAULT_LADDER, plan  # noqa: E402
 from transcoding.loudness import DEFAULT_TARGET_LUFS, measure_loudness  # noqa: E402
 
-README = ROOT / "benchmarks" / "README.md"
 START_MARKER = "<!-- hls_features:start -->"
 END_MARKER = "<!-- hls_features:end -->"
 VARIANTS = {
@@ -97,10 +96,7 @@ def report(seconds: float, runs: dict, analysis: list, iframes: float) -> str:
 
 
 def write_readme(section: str) -> None:
-    text = README.read_text()
-    block = f"{START_MARKER}\n{section}\n{END_MARKER}"
-    pattern = re.escape(START_MARKER) + ".*?" + re.escape(END_MARKER)
-    README.write_text(re.sub(pattern, lambda _: block, text, flags=re.DOTALL))
+    write_section(START_MARKER, END_MARKER, section)
 
 
 def main() -> None:

@@ -45,12 +45,12 @@ from benchmarks.nginx import (  # noqa: E402 - after the path setup above
     videoflix_site,
     wait_for_port,
 )
+from benchmarks.readme import write_section  # noqa: E402
 
 WORK = ROOT / "benchmarks" / "work" / "segment_delivery"
 LINK_SECRET = secrets.token_urlsafe(32)
 # Targets whose segment URL is not the plain name (filled in once the servers run).
 SEGMENT_NAMES: dict[str, str] = {}
-README = ROOT / "benchmarks" / "README.md"
 RUNG = "480p"
 SEGMENT = "segment000.ts"
 SEGMENT_TARGETS = ["nginx", "x-accel", "x-accel-unsigned", "app"]
@@ -508,18 +508,11 @@ def render_table(results, *, args, segment_size, load, database, cache) -> str:
 
 def write_readme(table: str, *, database: str) -> None:
     """Replace this database's table between its markers in README.md (or append it)."""
-    start, end = (
+    write_section(
         f"<!-- segment-delivery:{database}:start -->",
         f"<!-- segment-delivery:{database}:end -->",
+        table,
     )
-    text = README.read_text() if README.exists() else "# Benchmarks\n"
-    block = f"{start}\n{table}\n{end}"
-    if start in text:
-        before, rest = text.split(start, 1)
-        text = before + block + rest.split(end, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + block + "\n"
-    README.write_text(text)
 
 
 if __name__ == "__main__":

@@ -28,8 +28,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.readme import write_section  # noqa: E402
+
 WORK = ROOT / "benchmarks" / "work" / "subtitle_delivery"
-README = ROOT / "benchmarks" / "README.md"
 START_MARKER = "<!-- subtitle-delivery:start -->"
 END_MARKER = "<!-- subtitle-delivery:end -->"
 LANGUAGES = ("en", "de", "pt-BR")
@@ -237,9 +238,7 @@ def main() -> None:
     table = render(measured, args=args, load=(before, after), database=database, cache=cache)
     print(table)
     if args.readme:
-        text = README.read_text()
-        start, end = text.index(START_MARKER) + len(START_MARKER), text.index(END_MARKER)
-        README.write_text(text[:start] + "\n" + table + "\n" + text[end:])
+        write_section(START_MARKER, END_MARKER, table)
 
 
 if __name__ == "__main__":

@@ -43,12 +43,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.readme import write_section  # noqa: E402
 from transcoding import DEFAULT_LADDER, Ladder, probe, transcode  # noqa: E402
 from transcoding.complexity import measure_complexity  # noqa: E402
 from transcoding.tuning import Tuning, tuned_ladder  # noqa: E402
 
 WORK = ROOT / "benchmarks" / "work"
-README = ROOT / "benchmarks" / "README.md"
 START_MARKER = "<!-- transcode_ladder:start -->"
 END_MARKER = "<!-- transcode_ladder:end -->"
 REFERENCE_HEIGHTS = (480, 720, 1080)
@@ -420,18 +420,7 @@ def report(seconds: float, results: list[ClipResult], ladder: Ladder) -> str:
 
 
 def write_readme(section: str) -> None:
-    text = README.read_text() if README.exists() else "# Benchmarks\n"
-    block = f"{START_MARKER}\n{section}\n{END_MARKER}"
-    if START_MARKER in text:
-        text = re.sub(
-            re.escape(START_MARKER) + ".*?" + re.escape(END_MARKER),
-            lambda _: block,
-            text,
-            flags=re.DOTALL,
-        )
-    else:
-        text = text.rstrip() + f"\n\n## Transcoding ladder\n\n{block}\n"
-    README.write_text(text)
+    write_section(START_MARKER, END_MARKER, section, heading="## Transcoding ladder")
 
 
 def run_dir(runs_dir: Path, clip: Clip, pipeline: str, repeat: int) -> Path:
