@@ -280,10 +280,16 @@ def ladder_settings(ladder: Ladder) -> str:
                 for measure, threshold in (("bpp", t.from_intra_bpp), ("ratio", t.from_intra_ratio))
                 if math.isfinite(threshold)
             )
-            + f" **{t.name}** crf {t.crf:g} `{t.x264_params}`"
+            + f" **{t.name}** crf {t.crf:g}"
+            + (
+                f" (rungs with their own CRF: {t.crf + t.small_rung_offset:g})"
+                if t.small_rung_offset is not None
+                else ""
+            )
+            + f" `{t.x264_params}`"
             for t in ladder.tunings
         )
-        + f" (rungs with their own CRF keep their step: {rungs})"
+        + f" (otherwise rungs with their own CRF keep their step: {rungs})"
     )
     return (
         f"{fixed}; keyframes every {ladder.keyframe_seconds:g} s, "

@@ -44,6 +44,8 @@ def transcode_video(video_id: int) -> None:
             if transcode_jobs.video_mark_ready(claim=claim, result=result, staged=staged):
                 rungs = ", ".join(rendition.name for rendition in result.renditions)
                 logger.info("Video %s is ready: %s.", video_id, rungs)
+    except _ClaimLost:
+        pass  # said when noticed; the video is someone else's or gone, nothing to record
     except TranscodingError as exc:
         _record_failure(claim, exc.reason, retryable=not exc.permanent)
     except MediaStoreError as exc:
@@ -91,23 +93,38 @@ def _transcode_with_heartbeat(
         except BaseException as exc:  # handed to the task thread, which decides
             outcome["error"] = exc
 
+    def still_claimed() -> bool:
+        if _heartbeat(claim, latest.percent):
+            return True
+        logger.warning("Video %s was taken from this worker; stopping.", claim.video_id)
+        return False
+
     worker = threading.Thread(target=run, name=f"transcode-video-{claim.video_id}", daemon=True)
     worker.start()
+    lost = False
     try:
         while True:
             worker.join(PROGRESS_SAVE_SECONDS)
             if not worker.is_alive():
                 break
-            if not _heartbeat(claim, latest.percent):
-                logger.warning("Video %s was taken from this worker; stopping.", claim.video_id)
+            if not still_claimed():
+                lost = True
                 cancel.set()
     finally:
         if worker.is_alive():  # this thread is being torn down: ffmpeg must not outlive it
             cancel.set()
             worker.join()
     if "error" in outcome:
+        # A deleted video's files go while it is encoded, and ffmpeg may fail on that before
+        # the next heartbeat: the claim decides whether the failure is this video's.
+        if lost or not still_claimed():
+            raise _ClaimLost from outcome["error"]
         raise outcome["error"]
     return outcome["result"]
+
+
+class _ClaimLost(Exception):
+    """The video was deleted, or taken by another worker, while this one transcoded it."""
 
 
 class _LatestProgress:

@@ -22,7 +22,7 @@ from transcoding.iframes import IFrameOutput, write_iframe_playlist
 from transcoding.ladder import DEFAULT_LADDER, Ladder, Plan, plan
 from transcoding.loudness import DEFAULT_TARGET_LUFS, Loudness, measure_loudness
 from transcoding.probe import SourceInfo, probe
-from transcoding.runner import Progress, mentions_corruption, run_ffmpeg
+from transcoding.runner import Progress, mentions_corruption, run_ffmpeg, run_side_by_side
 from transcoding.storyboard import (
     DEFAULT_INTERVAL_SECONDS,
     STORYBOARD_FOLDER,
@@ -115,19 +115,41 @@ def transcode(
         "timeout": timeout if timeout is not None else default_timeout(info.duration),
         "stall_timeout": stall_timeout,
     }
-    encoding = None
-    if ladder.tunings:
-        complexity = measure_complexity(
+    audio = info.default_audio
+
+    def complexity_pass(stop: threading.Event):
+        return measure_complexity(
             source,
             info.video.index,
             width=info.video.display_width,
             height=info.video.display_height,
             duration=info.duration,
-            **run_options,
+            **{**run_options, "cancel": stop},
         )
-        if complexity is not None:
-            encoding = TitleEncoding(choose_tuning(ladder.tunings, complexity), complexity)
-            ladder = tuned_ladder(ladder, encoding.tuning)
+
+    def loudness_pass(stop: threading.Event):
+        return measure_loudness(
+            source,
+            audio.index,
+            target_lufs=loudness_target,
+            duration=info.duration,
+            downmix=audio.channels > 2,  # as the encode does
+            **{**run_options, "cancel": stop},
+        )
+
+    # Both passes are small and mostly single-threaded: side by side they leave the second
+    # core less idle before the ladder, which needs what both found.
+    complexity, loudness = run_side_by_side(
+        [
+            complexity_pass if ladder.tunings else lambda _: None,
+            loudness_pass if audio is not None and loudness_target is not None else lambda _: None,
+        ],
+        cancel=cancel,
+    )
+    encoding = None
+    if complexity is not None:
+        encoding = TitleEncoding(choose_tuning(ladder.tunings, complexity), complexity)
+        ladder = tuned_ladder(ladder, encoding.tuning)
     planned = plan(info, ladder)
     board = (
         plan_storyboard(storyboard_interval, info.video.display_width, info.video.display_height)
@@ -142,18 +164,6 @@ def transcode(
     )
     workdir.chmod(PUBLISHED_MODE)  # mkdtemp's 0700 would hide the output from the web server
     try:
-        loudness = (
-            measure_loudness(
-                source,
-                planned.audio.index,
-                target_lufs=loudness_target,
-                duration=info.duration,
-                downmix=planned.audio.channels > 2,  # as the encode does
-                **run_options,
-            )
-            if planned.audio is not None and loudness_target is not None
-            else None
-        )
         folders = [rung.name for rung in planned.renditions]
         for folder in [*folders, f"{STORYBOARD_FOLDER}/{TILES_FOLDER}"] if board else folders:
             (workdir / folder).mkdir(parents=True)

@@ -1,6 +1,7 @@
 """Run ffmpeg, turning its `-progress` lines into callbacks and its failures into typed errors."""
 
 import collections
+import contextlib
 import ctypes
 import queue
 import re
@@ -9,8 +10,10 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass
+from typing import TypeVar
 
 from transcoding.errors import (
     CorruptSourceError,
@@ -87,9 +90,14 @@ def run_ffmpeg(
     started = last_advance = clock()
     advances_seen = 0
     stopped_because: str | None = None
+    progress_ended = False
     try:
         while process.poll() is None:
-            _deliver(updates, on_progress, wait=POLL_SECONDS)
+            if progress_ended:  # ffmpeg closed its output: it is exiting, wait for just that
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    process.wait(timeout=POLL_SECONDS)
+            else:
+                progress_ended = _deliver(updates, on_progress, wait=POLL_SECONDS)
             now = clock()
             if advances.count != advances_seen:
                 advances_seen, last_advance = advances.count, now
@@ -126,6 +134,33 @@ def run_ffmpeg(
     return stderr_tail
 
 
+T = TypeVar("T")
+
+
+def run_side_by_side(
+    passes: Sequence[Callable[[threading.Event], T]], *, cancel: threading.Event | None = None
+) -> list[T]:
+    """Run independent passes at once, each on a thread of its own; their results in order.
+
+    Each pass gets the event that must stop it (its `cancel` for run_ffmpeg): set when `cancel`
+    is, or as soon as another pass fails, so nobody waits for work whose result is lost. The
+    failure raised is the first pass's own error, not the cancellation it caused elsewhere.
+    """
+    stop = threading.Event()
+    with ThreadPoolExecutor(max_workers=max(1, len(passes))) as pool:
+        futures = [pool.submit(run, stop) for run in passes]
+        pending = set(futures)
+        while pending:
+            done, pending = wait(pending, timeout=POLL_SECONDS, return_when=FIRST_EXCEPTION)
+            if any(f.exception() is not None for f in done) or (cancel and cancel.is_set()):
+                stop.set()
+    errors = [f.exception() for f in futures if f.exception() is not None]
+    own = [e for e in errors if not isinstance(e, TranscodeCancelledError)]
+    if own or errors:
+        raise (own or errors)[0]
+    return [f.result() for f in futures]
+
+
 def _failure(returncode: int, stderr_tail: str) -> Exception:
     if returncode < 0:
         return EncodeFailedError(
@@ -147,17 +182,25 @@ def mentions_corruption(stderr_tail: str) -> bool:
 
 def _deliver(
     updates: queue.Queue, on_progress: Callable[[Progress], None] | None, *, wait: float
-) -> None:
-    """Hand the newest pending update to the callback; older ones are stale already."""
-    latest = None
+) -> bool:
+    """Hand the newest pending update to the callback; older ones are stale already.
+
+    True once the progress stream has ended (the reader's PROGRESS_ENDED came through).
+    """
+    latest, ended = None, False
     try:
-        latest = updates.get(timeout=wait) if wait else updates.get_nowait()
+        item = updates.get(timeout=wait) if wait else updates.get_nowait()
         while True:
-            latest = updates.get_nowait()
+            if item is PROGRESS_ENDED:
+                ended = True
+            else:
+                latest = item
+            item = updates.get_nowait()
     except queue.Empty:
         pass
     if latest is not None and on_progress is not None:
         on_progress(latest)
+    return ended
 
 
 def _die_with_parent() -> None:
@@ -192,6 +235,11 @@ class _Advances:
 _ADVANCING_KEYS = ("frame", "out_time_us", "total_size", "progress")
 
 
+# Put on the queue when ffmpeg's progress output closes: the loop then waits for the exit
+# itself instead of one more poll period (a fifth of a second on every ffmpeg run).
+PROGRESS_ENDED = object()
+
+
 def _read_progress(stream, duration: float, updates: queue.Queue, advances: _Advances) -> None:
     """Parse ffmpeg's key=value progress blocks; each block ends with a `progress=` line."""
     block: dict[str, str] = {}
@@ -206,6 +254,7 @@ def _read_progress(stream, duration: float, updates: queue.Queue, advances: _Adv
                 position = moved
                 advances.count += 1
             block = {}
+    updates.put(PROGRESS_ENDED)
 
 
 def progress_from_block(block: dict[str, str], duration: float) -> Progress:

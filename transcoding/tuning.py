@@ -30,6 +30,9 @@ class Tuning:
     crf: float  # for the ladder's own rungs; rungs with their own CRF move by the same step
     x264_params: str
     from_intra_ratio: float = math.inf  # intra over all bits per pixel; inf: this measure alone
+    # The CRF of the rungs with a CRF of their own (the small ones), as a distance to `crf`;
+    # None: they keep the distance they have in the ladder.
+    small_rung_offset: float | None = None
 
     def reached_by(self, complexity: Complexity) -> bool:
         return (
@@ -38,7 +41,10 @@ class Tuning:
         )
 
     def as_dict(self) -> dict:
-        return {"class": self.name, "crf": self.crf, "x264_params": self.x264_params}
+        chosen = {"class": self.name, "crf": self.crf, "x264_params": self.x264_params}
+        if self.small_rung_offset is not None:
+            chosen["small_rung_crf"] = round(self.crf + self.small_rung_offset, 2)
+        return chosen
 
 
 @dataclass(frozen=True)
@@ -68,12 +74,16 @@ def tuned_ladder(ladder: "Ladder", tuning: Tuning) -> "Ladder":
     """Pure: `ladder` with the tuning's CRF and x264 parameters, and no further tuning.
 
     Rungs with a CRF of their own (the small ones, a step lower) keep their distance to the
-    ladder's CRF.
+    ladder's CRF, or take the tuning's `small_rung_offset` from its CRF when it has one.
     """
-    step = tuning.crf - ladder.crf
+
+    def small_rung_crf(crf: float) -> float:
+        if tuning.small_rung_offset is not None:
+            return round(tuning.crf + tuning.small_rung_offset, 2)
+        return round(crf + tuning.crf - ladder.crf, 2)
+
     renditions = tuple(
-        replace(r, crf=round(r.crf + step, 2)) if r.crf is not None else r
-        for r in ladder.renditions
+        replace(r, crf=small_rung_crf(r.crf)) if r.crf is not None else r for r in ladder.renditions
     )
     return replace(
         ladder, crf=tuning.crf, x264_params=tuning.x264_params, renditions=renditions, tunings=()

@@ -145,7 +145,11 @@ def worker_thread(video_id: int) -> threading.Thread:
 
 
 class FfmpegKiller:
-    """Kills this process's ffmpeg children with SIGKILL, as an OOM killer or admin would."""
+    """Kills this process's ffmpeg children with SIGKILL, as an OOM killer or admin would.
+
+    One kill per attempt: after a kill it waits until no ffmpeg child is left (the attempt's
+    other passes, which run side by side, are stopped by the failure) before the next.
+    """
 
     def __init__(self, times: int):
         self.remaining = times
@@ -162,6 +166,8 @@ class FfmpegKiller:
                     continue
                 self.killed += 1
                 self.remaining -= 1
+                while not self._stop.is_set() and child_processes(os.getpid(), "ffmpeg"):
+                    time.sleep(0.02)
                 break
             time.sleep(0.02)
 

@@ -14,7 +14,7 @@ from transcoding import (
     TranscodeCancelledError,
     TranscodeTimeoutError,
 )
-from transcoding.runner import _failure, progress_from_block, run_ffmpeg
+from transcoding.runner import _failure, progress_from_block, run_ffmpeg, run_side_by_side
 
 
 def realtime_source(seconds: float) -> list[str]:
@@ -170,3 +170,58 @@ def test_exception_in_callback_does_not_leave_ffmpeg_running(monkeypatch):
         run_ffmpeg(realtime_source(30), duration=30, on_progress=explode)
 
     assert started[0].returncode is not None
+
+
+def test_side_by_side_passes_run_at_once_and_return_in_order():
+    # Each pass waits at the barrier for the other: one after the other, the first would wait
+    # in vain until the barrier broke.
+    both = threading.Barrier(2, timeout=60)
+
+    def meeting(result):
+        def run(stop):
+            both.wait()
+            run_ffmpeg(realtime_source(0.3), duration=0.3, cancel=stop)
+            return result
+
+        return run
+
+    assert run_side_by_side([meeting("first"), meeting("second")]) == ["first", "second"]
+
+
+def test_a_failing_pass_stops_the_other_and_its_own_error_is_raised():
+    started = time.monotonic()
+
+    def fails(stop):
+        raise EncodeFailedError("The loudness pass found no audio.")
+
+    def long_pass(stop):
+        return run_ffmpeg(realtime_source(30), duration=30, cancel=stop)
+
+    with pytest.raises(EncodeFailedError, match="found no audio"):
+        run_side_by_side([long_pass, fails])
+
+    assert time.monotonic() - started < 20  # the 30 s pass was stopped, not waited for
+
+
+def test_cancelling_stops_every_pass():
+    cancel = threading.Event()
+    started = time.monotonic()
+
+    def long_pass(stop):
+        return run_ffmpeg(
+            realtime_source(30), duration=30, cancel=stop, on_progress=lambda _: cancel.set()
+        )
+
+    with pytest.raises(TranscodeCancelledError):
+        run_side_by_side([long_pass, long_pass], cancel=cancel)
+
+    assert time.monotonic() - started < 20
+
+
+def test_a_process_that_closes_its_progress_and_hangs_is_still_watched():
+    # Once the progress output closes the loop waits on the exit itself; a process that
+    # closes it and then hangs must still meet the stall limit.
+    argv = ["sh", "-c", "exec >&-; exec sleep 60"]
+
+    with pytest.raises(TranscodeTimeoutError, match="no progress for 20 seconds"):
+        run_ffmpeg(argv, duration=10, stall_timeout=20, clock=ticking_clock())

@@ -98,6 +98,29 @@ def test_tuned_ladder_takes_crf_and_params_and_keeps_the_small_rungs_step():
             assert after.crf == pytest.approx(before.crf - DEFAULT_LADDER.crf + 21.0)
 
 
+def test_a_small_rung_offset_sets_every_small_rung_apart_from_the_tunings_crf():
+    closer = Tuning("closer", 1.0, 22.0, "subme=2", small_rung_offset=-0.5)
+
+    ladder = tuned_ladder(DEFAULT_LADDER, closer)
+
+    small = [r for r in DEFAULT_LADDER.renditions if r.crf is not None]
+    assert small, "the default ladder has rungs with a CRF of their own"
+    for before, after in zip(DEFAULT_LADDER.renditions, ladder.renditions, strict=True):
+        assert after.crf == (21.5 if before.crf is not None else None)
+    assert ladder.crf == 22.0
+    assert closer.as_dict()["small_rung_crf"] == 21.5
+    assert "small_rung_crf" not in BUSY.as_dict()
+
+
+def test_the_detailed_class_brings_its_small_rungs_closer_than_the_ladder_does():
+    # Measured on the animation (benchmarks/README.md): 480p a whole CRF step below the others
+    # had SSIM to spare while 720p and 1080p sat on the line.
+    detailed = next(t for t in TITLE_TUNINGS if t.name == "detailed")
+    ladder = tuned_ladder(DEFAULT_LADDER, detailed)
+    crfs = {r.name: r.crf if r.crf is not None else ladder.crf for r in ladder.renditions}
+    assert crfs == {"480p": 21.5, "720p": 22.0, "1080p": 22.0}
+
+
 def test_the_default_ladder_chooses_per_title_from_classes_that_differ():
     assert DEFAULT_LADDER.tunings == TITLE_TUNINGS
     assert len({t.name for t in TITLE_TUNINGS}) == len(TITLE_TUNINGS) > 1
