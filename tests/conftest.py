@@ -1,5 +1,4 @@
 import shutil
-import uuid
 
 import pytest
 from django.conf import settings as django_settings
@@ -118,9 +117,8 @@ def s3_server(tmp_path_factory):
 @pytest.fixture
 def s3_media(settings, s3_server):
     """MEDIA_STORAGE=s3 on a fresh, empty bucket of this test's own; yields the S3 client."""
-    bucket = f"vf-{uuid.uuid4().hex[:20]}"
+    bucket = s3_server.fresh_bucket()
     client = s3_server.client()
-    client.create_bucket(Bucket=bucket)
     settings.MEDIA_STORAGE = "s3"
     settings.S3_ENDPOINT_URL = s3_server.endpoint_url
     settings.S3_BUCKET = bucket

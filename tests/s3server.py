@@ -5,8 +5,7 @@ unsigned or wrongly signed request is refused (tests/storage pin that). Every po
 free on loopback, so several sessions (and CI) run their own servers side by side.
 
     with S3Server.start(folder) as server:
-        client = server.client()
-        client.create_bucket(Bucket="films")
+        bucket = server.fresh_bucket("films")  # a new, empty bucket of this test's own
 """
 
 import json
@@ -14,6 +13,7 @@ import shutil
 import subprocess
 import sys
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,6 +29,11 @@ START_SECONDS = 90  # a loaded two-core machine can take its time
 # hundreds of buckets (one per test) on any disk.
 VOLUME_MB = 16
 MAX_VOLUMES = 10_000
+
+
+def unique_bucket_name(prefix: str = "vf") -> str:
+    """A bucket name no other test (or session sharing the server) uses."""
+    return f"{prefix}-{uuid.uuid4().hex[:20]}"
 
 
 def weed_binary() -> str | None:
@@ -106,6 +111,12 @@ class S3Server:
             region_name=self.region,
             config=Config(signature_version="s3v4", s3={"addressing_style": "path"}),
         )
+
+    def fresh_bucket(self, prefix: str = "vf") -> str:
+        """Create a new, empty bucket with a unique name starting with `prefix`; its name."""
+        name = unique_bucket_name(prefix)
+        self.client().create_bucket(Bucket=name)
+        return name
 
     def _wait_until_ready(self) -> None:
         """Until a bucket can be created, written and removed: the volume server comes last."""

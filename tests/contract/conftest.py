@@ -2,7 +2,6 @@
 
 import json
 import secrets
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -51,9 +50,7 @@ def _storage_environment(mode: str, request) -> dict[str, str]:
     if mode == "local":
         return {}
     s3_server = request.getfixturevalue("s3_server")
-    bucket = f"vf-fuzz-{uuid.uuid4().hex[:12]}"
-    s3_server.client().create_bucket(Bucket=bucket)
-    return s3_environment(s3_server, bucket)
+    return s3_environment(s3_server, s3_server.fresh_bucket("vf-fuzz"))
 
 
 @pytest.fixture(scope="session", params=["local", "s3"])

@@ -1,12 +1,10 @@
 """With MEDIA_STORAGE=s3, compose's one-shot `setup` also prepares the bucket (storage_setup), and
 a store it cannot use stops it with one sentence, as any other failed start step does."""
 
-import uuid
-
 import pytest
 
 from tests.deploy.test_entrypoint import container, stopped_with_one_sentence  # noqa: F401
-from tests.s3server import ACCESS_KEY, REGION, SECRET_KEY
+from tests.s3server import ACCESS_KEY, REGION, SECRET_KEY, unique_bucket_name
 from tests.storage.stacks import FreezingProxy
 from tests.support import free_port
 
@@ -25,7 +23,7 @@ def s3_env(endpoint_url: str, bucket: str) -> dict[str, str]:
 
 
 def test_setup_creates_the_bucket_and_is_safe_to_repeat(container, s3_server):  # noqa: F811
-    bucket = f"vf-setup-{uuid.uuid4().hex[:12]}"
+    bucket = unique_bucket_name("vf-setup")
     env = s3_env(s3_server.endpoint_url, bucket)
 
     first = container.start("setup", **env)
@@ -50,7 +48,7 @@ def test_setup_stops_with_one_sentence_when_the_store_is_unreachable(container):
 def test_setup_waits_for_an_object_store_that_starts_after_it(container, s3_server):  # noqa: F811
     """podman-compose starts setup without waiting for the store's health check: setup waits
     for the store to answer (SETUP_WAIT_SECONDS) instead of stopping at once."""
-    bucket = f"vf-late-{uuid.uuid4().hex[:12]}"
+    bucket = unique_bucket_name("vf-late")
     port = free_port()
     waiting = container.spawn(
         "setup", SETUP_WAIT_SECONDS="600", **s3_env(f"http://127.0.0.1:{port}", bucket)

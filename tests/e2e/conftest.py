@@ -13,7 +13,6 @@ import os
 import shutil
 import subprocess
 import threading
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ import pytest
 from benchmarks.nginx import nginx_available, running_nginx
 from benchmarks.nginx import s3_site as s3_nginx_site
 from tests.live_server import LiveStack
+from tests.s3server import unique_bucket_name
 from tests.storage.stacks import s3_environment
 from tests.support import ROOT, free_port, prerequisite_missing
 
@@ -183,7 +183,7 @@ def s3_site(tmp_path_factory, hls_js, s3_server) -> Iterator[Site]:
     frontend = f"http://127.0.0.1:{frontend_port}"
     web_port, proxy_port = free_port(), free_port()
     proxy = f"http://127.0.0.1:{proxy_port}"
-    bucket = f"vf-e2e-{uuid.uuid4().hex[:12]}"
+    bucket = unique_bucket_name("vf-e2e")
     env = {**s3_environment(s3_server, bucket), "S3_MEDIA_BASE_URL": f"{proxy}/media-bucket"}
     with _running_stack(workdir, name="e2es3", frontend=frontend, env=env) as stack:
         stack.start_web(port=web_port)

@@ -4,7 +4,6 @@ Credentialed CORS for the front ends' exact origins only, the store still judges
 signature (cached objects included), ranges, the one bucket, read-only."""
 
 import threading
-import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -23,10 +22,8 @@ SEGMENT = bytes(range(256)) * 64  # 16 KiB, every byte position distinguishable
 
 @pytest.fixture
 def bucket(s3_server):
-    name = f"vf-proxy-{uuid.uuid4().hex[:12]}"
-    client = s3_server.client()
-    client.create_bucket(Bucket=name)
-    client.put_object(
+    name = s3_server.fresh_bucket("vf-proxy")
+    s3_server.client().put_object(
         Bucket=name, Key="hls/7/v1/720p/segment000.ts", Body=SEGMENT, ContentType="video/MP2T"
     )
     return name
@@ -221,8 +218,7 @@ def test_read_only_and_only_this_bucket(nginx, s3_server, bucket):
         SEGMENT
     )
 
-    elsewhere = f"vf-other-{uuid.uuid4().hex[:12]}"
-    client.create_bucket(Bucket=elsewhere)
+    elsewhere = s3_server.fresh_bucket("vf-other")
     client.put_object(Bucket=elsewhere, Key="secret.ts", Body=b"not for viewers")
     url = through(nginx, signed(s3_server, elsewhere, "secret.ts"), s3_server)
     traversal = url.replace(

@@ -4,7 +4,6 @@ uploaded through the web's admin is transcoded by the worker and played through 
 playlist -> signed URL -> bytes from the S3 server, compared by hash."""
 
 import re
-import uuid
 
 import pytest
 import requests
@@ -57,9 +56,8 @@ def files_below(folder) -> list[str]:
 
 
 def test_web_and_worker_share_only_database_queue_and_bucket(s3_server, tmp_path):
-    bucket = f"vf-{uuid.uuid4().hex[:20]}"
+    bucket = s3_server.fresh_bucket()
     client = s3_server.client()
-    client.create_bucket(Bucket=bucket)
     env = {
         **FAST_JOBS,
         **s3_environment(s3_server, bucket),

@@ -3,7 +3,6 @@ server, refused once tampered with or expired."""
 
 import datetime
 import time
-import uuid
 
 import pytest
 
@@ -57,9 +56,7 @@ def botocore_url(
 
 @pytest.fixture
 def bucket(s3_server):
-    name = f"presign-{uuid.uuid4().hex[:12]}"
-    s3_server.client().create_bucket(Bucket=name)
-    return name
+    return s3_server.fresh_bucket("presign")
 
 
 @pytest.mark.parametrize(

@@ -2,8 +2,6 @@
 playing, the retry publishes a complete new version, and the sweep removes the half-uploaded
 one. Real processes (web, worker, the S3 server), a real database and queue."""
 
-import uuid
-
 import pytest
 
 from tests.faults.conftest import FAST_JOBS, RUN_SWEEP, sweep_until_requeued, upload
@@ -43,9 +41,8 @@ def plays(stack: LiveStack, token: str, video_id: int) -> bool:
 def test_worker_killed_mid_upload_live_version_plays_retry_publishes_orphan_swept(
     s3_server, tmp_path
 ):
-    bucket = f"vf-{uuid.uuid4().hex[:20]}"
+    bucket = s3_server.fresh_bucket()
     client = s3_server.client()
-    client.create_bucket(Bucket=bucket)
     proxy = FreezingProxy(s3_server.endpoint_url, bucket)
     env = {
         **FAST_JOBS,
