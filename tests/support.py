@@ -2,6 +2,7 @@
 the production environment and the absence of a prerequisite."""
 
 import os
+import random
 import secrets
 import socket
 import time
@@ -50,18 +51,46 @@ def prerequisite_missing(reason: str) -> NoReturn:
     pytest.skip(reason)
 
 
+# Ports handed out by free_port are drawn from here: below the kernel's ephemeral range, so no
+# outgoing connection's automatic local port can take one between the choice and the bind.
+FIRST_CHOSEN_PORT = 10_000
+_handed_out: set[int] = set()
+
+
 def free_port(preferred: int | None = None) -> int:
-    """`preferred` when nothing listens there, else any free port on loopback."""
-    candidates = [preferred, 0] if preferred else [0]
-    for port in candidates:
+    """`preferred` when nothing listens there, else a free port on loopback.
+
+    Many ports are bound long after they are chosen (a stack's web or nginx starts minutes
+    later, after migrations and the worker). bind(0) would take them from the ephemeral range,
+    where outgoing connections (to PostgreSQL, Redis, the S3 server) also get their local
+    ports, and one of those took a chosen front-end port in CI. So the port comes from below
+    that range, and a drawn port never twice from one process.
+    """
+    ephemeral_low = _ephemeral_range_start()
+    rng = random.SystemRandom()
+    candidates = [preferred] if preferred else []
+    if ephemeral_low > FIRST_CHOSEN_PORT:
+        candidates += [rng.randrange(FIRST_CHOSEN_PORT, ephemeral_low) for _ in range(100)]
+    for port in [*candidates, 0]:
+        if port != preferred and port in _handed_out:
+            continue
         with socket.socket() as sock:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as servers bind
             try:
                 sock.bind(("127.0.0.1", port))
             except OSError:
                 continue
-            return sock.getsockname()[1]
+            chosen = sock.getsockname()[1]
+        _handed_out.add(chosen)
+        return chosen
     raise OSError("no free port on 127.0.0.1")
+
+
+def _ephemeral_range_start() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768  # Linux's default
 
 
 def http_status(url: str, timeout: float = 2) -> int | None:
